@@ -1,0 +1,74 @@
+package io.runstream.api;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings of the api. */
+@ConfigMapping(prefix = "runstream.api")
+public interface ApiConfig {
+
+    /** Largest accepted {@code POST /api/runs} body, in bytes; larger ones get 413. Default is 1048576 (1 MiB). */
+    @WithDefault("1048576")
+    int maxBodyBytes();
+
+    /** Page size of {@code GET /api/runs} when no {@code limit} is given. Default is 50. */
+    @WithDefault("50")
+    int defaultPageSize();
+
+    /** Largest {@code limit} of {@code GET /api/runs}. Default is 500. */
+    @WithDefault("500")
+    int maxPageSize();
+
+    /** A worker counts as serving a pipeline while its last heartbeat is younger than this. Default is 15s. */
+    @WithDefault("15s")
+    Duration workerLiveness();
+
+    /** {@code Retry-After} sent with 503 when Redis or PostgreSQL is unavailable, in seconds. Default is 5. */
+    @WithDefault("5")
+    int retryAfterSeconds();
+
+    /** How often the {@code runstream_queue_*} gauges are refreshed. Default is 5s. */
+    @WithDefault("5s")
+    Duration queueMetricsInterval();
+
+    /** Settings of the run event streams ({@code GET /api/runs/{id}/events}). */
+    Sse sse();
+
+    /** Settings of the run event streams. */
+    interface Sse {
+        /** How often an idle SSE connection gets a comment line, and tails re-read in case of a lost notification. Default is 15s. */
+        @WithDefault("15s")
+        Duration keepAlive();
+
+        /** Most events one XRANGE reads. Default is 500. */
+        @WithDefault("500")
+        int batch();
+
+        /**
+         * How long a client of a run that PostgreSQL already has terminal waits for the run's terminal event before
+         * it gets the end from PostgreSQL. Default is 1s.
+         */
+        @WithDefault("1s")
+        Duration terminalGrace();
+    }
+
+    /** Settings of the sweeper that repairs the PostgreSQL–Redis gap. */
+    Sweep sweep();
+
+    /** Settings of the sweeper. */
+    interface Sweep {
+        /** How often the sweeper runs (on one replica at a time). Default is 5s. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** How long a new run may stay undispatched before the sweeper dispatches it. Default is 10s. */
+        @WithDefault("10s")
+        Duration grace();
+
+        /** Most runs one pass dispatches. Default is 500. */
+        @WithDefault("500")
+        int batch();
+    }
+}

@@ -1,0 +1,33 @@
+package io.runstream.api.pipeline;
+
+import io.runstream.api.ApiConfig;
+import io.runstream.api.problem.UnavailableException;
+import io.runstream.pipeline.PipelineDirectory;
+import io.runstream.pipeline.PipelineInfo;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+
+/** {@code GET /api/pipelines}: every pipeline any worker ever advertised, with its queue and live workers. */
+@Path("/api/pipelines")
+@Produces(MediaType.APPLICATION_JSON)
+public class PipelineResource {
+
+    private final PipelineDirectory directory;
+    private final ApiConfig config;
+
+    public PipelineResource(PipelineDirectory directory, ApiConfig config) {
+        this.directory = directory;
+        this.config = config;
+    }
+
+    @GET
+    public Uni<List<PipelineInfo>> list() {
+        return directory.list(config.workerLiveness())
+                .onFailure().transform(e -> new UnavailableException("Redis", e));
+    }
+}

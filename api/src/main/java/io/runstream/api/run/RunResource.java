@@ -1,0 +1,107 @@
+package io.runstream.api.run;
+
+import io.runstream.api.ApiConfig;
+import io.runstream.api.problem.BodyLimitFilter;
+import io.runstream.api.problem.ProblemException;
+import io.runstream.run.RunStatus;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/** {@code /api/runs}: submit, read and list runs (contract in {@code ARCHITECTURE.md}). */
+@Path("/api/runs")
+@Produces(MediaType.APPLICATION_JSON)
+public class RunResource {
+
+    private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[!-~]{1,255}");
+
+    private final RunService runs;
+    private final ApiConfig config;
+
+    public RunResource(RunService runs, ApiConfig config) {
+        this.runs = runs;
+        this.config = config;
+    }
+
+    /**
+     * Records a run and queues it: 202 with the Run and its {@code Location}. With an {@code Idempotency-Key}, a
+     * repeat of the same request within 24 h gets the same run; the same key with another request gets 409.
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        BodyLimitFilter.check(body.length, config.maxBodyBytes());
+        SubmitRequest request = SubmitRequest.parse(new String(body, StandardCharsets.UTF_8));
+        if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            throw ProblemException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+        }
+        return runs.submit(request, idempotencyKey, config.workerLiveness())
+                .map(run -> Response.accepted(run).location(URI.create("/api/runs/" + run.id())).build());
+    }
+
+    /** The run, or 404. */
+    @GET
+    @Path("{id}")
+    public Uni<RunView> get(@PathParam("id") String id) {
+        return runs.get(parseId(id));
+    }
+
+    /** Cancels the run: 202 with the Run, 404, or 409 when it already ended. */
+    @POST
+    @Path("{id}/cancel")
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        return runs.cancel(parseId(id)).map(run -> Response.accepted(run).build());
+    }
+
+    /** Runs newest first: {@code status}, {@code pipeline} filter; {@code limit} and {@code cursor} page. */
+    @GET
+    public Uni<RunPage> list(@QueryParam("status") String status, @QueryParam("pipeline") String pipeline,
+                             @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        RunStatus statusFilter = status == null || status.isEmpty() ? null : RunStatus.fromWire(status)
+                .orElseThrow(() -> ProblemException.badRequest("status must be one of " + RunStatus.wireNames()
+                        + "; was '" + status + "'"));
+        String pipelineFilter = pipeline == null || pipeline.isEmpty() ? null : pipeline;
+        if (pipelineFilter != null && !SubmitRequest.NAME.matcher(pipelineFilter).matches()) {
+            throw ProblemException.badRequest("pipeline is not a valid pipeline name: '" + pipeline + "'");
+        }
+        int pageSize = parseLimit(limit);
+        UUID after = cursor == null || cursor.isEmpty() ? null : RunCursor.decode(cursor);
+        return runs.list(statusFilter, pipelineFilter, after, pageSize);
+    }
+
+    private int parseLimit(String limit) {
+        if (limit == null || limit.isEmpty()) {
+            return config.defaultPageSize();
+        }
+        try {
+            int value = Integer.parseInt(limit);
+            if (value >= 1 && value <= config.maxPageSize()) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ProblemException.badRequest("limit must be a whole number from 1 to " + config.maxPageSize()
+                + "; was '" + limit + "'");
+    }
+
+    static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("run " + id);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.runstream.api.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.runstream.api.problem.ProblemException;
+import io.runstream.json.Json;
+
+import java.util.Iterator;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A parsed and checked {@code POST /api/runs} body: {@code {"pipeline": str, "input": any JSON, "queue": str}}.
+ *
+ * @param pipeline pipeline name
+ * @param input    the input as JSON text, or null when absent
+ * @param queue    requested queue, or null for the pipeline's own
+ */
+record SubmitRequest(String pipeline, String input, String queue) {
+
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue");
+
+    /** @throws ProblemException 400 naming what is wrong with {@code body} */
+    static SubmitRequest parse(String body) {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage()
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+        if (root == null || root.isMissingNode()) {
+            throw ProblemException.badRequest("malformed JSON: the body is empty");
+        }
+        if (!root.isObject()) {
+            throw ProblemException.badRequest("the body must be a JSON object with a 'pipeline' member");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue");
+            }
+        }
+        String pipeline = name(root, "pipeline");
+        if (pipeline == null) {
+            throw ProblemException.badRequest("'pipeline' is missing: name the pipeline to run");
+        }
+        JsonNode input = root.get("input");
+        String inputText = input == null ? null : Json.encode(input);
+        return new SubmitRequest(pipeline, inputText, name(root, "queue"));
+    }
+
+    /** A digest of what the request asks for, to tell a repeat of it from another request with the same key. */
+    String hash() {
+        try {
+            var digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (String part : new String[] {pipeline, queue, input}) {
+                digest.update(String.valueOf(part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String name(JsonNode root, String member) {
+        JsonNode node = root.get(member);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() || !NAME.matcher(node.asText()).matches()) {
+            throw ProblemException.badRequest("'" + member + "' must be a string of letters, digits, '.', '_' or '-' "
+                    + "(at most 100, starting with a letter or digit)");
+        }
+        return node.asText();
+    }
+}

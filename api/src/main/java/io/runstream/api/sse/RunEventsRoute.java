@@ -1,0 +1,105 @@
+package io.runstream.api.sse;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.runstream.api.ApiConfig;
+import io.runstream.api.problem.Problem;
+import io.runstream.api.problem.UnavailableException;
+import io.runstream.api.run.RunSnapshots;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /api/runs/{id}/events}: the run's events as {@code text/event-stream}, each with {@code id:} = its
+ * stream entry id. Resume with the {@code Last-Event-ID} header (or {@code ?lastEventId=}). A plain Vert.x route,
+ * for full control of the connection: status and problem before the stream starts, flushes, close detection.
+ */
+@ApplicationScoped
+public class RunEventsRoute {
+
+    private static final Logger LOG = Logger.getLogger(RunEventsRoute.class);
+    private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
+
+    private final RunEventHub hub;
+    private final RunSnapshots snapshots;
+    private final ObjectMapper json;
+    private final ApiConfig config;
+
+    public RunEventsRoute(RunEventHub hub, RunSnapshots snapshots, ObjectMapper json, ApiConfig config) {
+        this.hub = hub;
+        this.snapshots = snapshots;
+        this.json = json;
+        this.config = config;
+    }
+
+    void register(@Observes Router router) {
+        router.get("/api/runs/:id/events").order(-10).handler(this::events);
+    }
+
+    private void events(RoutingContext ctx) {
+        String rawId = ctx.pathParam("id");
+        UUID id;
+        try {
+            id = UUID.fromString(rawId);
+        } catch (IllegalArgumentException e) {
+            problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + rawId + " does not exist"));
+            return;
+        }
+        String lastEventId = ctx.request().getHeader("Last-Event-ID");
+        if (lastEventId == null || lastEventId.isBlank()) {
+            lastEventId = ctx.request().getParam("lastEventId");
+        }
+        String cursor;
+        if (lastEventId == null || lastEventId.isBlank()) {
+            cursor = "0-0";
+        } else if (ENTRY_ID.matcher(lastEventId.trim()).matches()) {
+            cursor = lastEventId.trim().contains("-") ? lastEventId.trim() : lastEventId.trim() + "-0";
+        } else {
+            problem(ctx, Problem.of(Response.Status.BAD_REQUEST,
+                    "Last-Event-ID must be an event id such as 1795394101494-0; was '" + lastEventId + "'"));
+            return;
+        }
+        snapshots.get(id).subscribe().with(run -> {
+            if (run.isEmpty()) {
+                problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + id + " does not exist"));
+                return;
+            }
+            HttpServerResponse response = ctx.response();
+            if (response.closed()) {
+                return;
+            }
+            response.setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .putHeader("Cache-Control", "no-cache")
+                    .putHeader("X-Accel-Buffering", "no")
+                    .setStatusCode(200);
+            response.write(": run " + id + "\n\n");
+            hub.follow(run.get(), cursor, response);
+        }, failure -> {
+            if (failure instanceof UnavailableException unavailable) {
+                LOG.warnf("Answering 503: %s", unavailable.getMessage());
+                ctx.response().putHeader("Retry-After", Integer.toString(config.retryAfterSeconds()));
+                problem(ctx, unavailable.problem());
+            } else {
+                ctx.fail(failure);
+            }
+        });
+    }
+
+    private void problem(RoutingContext ctx, Problem problem) {
+        try {
+            ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                    .end(json.writeValueAsString(problem));
+        } catch (JsonProcessingException e) {
+            ctx.fail(e);
+        }
+    }
+}

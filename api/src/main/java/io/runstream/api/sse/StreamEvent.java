@@ -1,0 +1,49 @@
+package io.runstream.api.sse;
+
+import io.runstream.run.RunEventType;
+import io.runstream.run.RunStatus;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One entry of a run's event stream, with its SSE frame rendered once for every client that receives it.
+ *
+ * @param id       the entry id, also the SSE {@code id:}
+ * @param type     the event type, also the SSE {@code event:}
+ * @param frame    the whole SSE frame
+ * @param terminal whether this is the {@code status} event of a terminal status
+ * @param attempt  the attempt that wrote it (0 when the api wrote it)
+ */
+record StreamEvent(String id, String type, String frame, boolean terminal, int attempt) {
+
+    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
+
+    static StreamEvent of(String id, String type, String data, int attempt) {
+        boolean terminal = false;
+        if (RunEventType.STATUS.wire().equals(type)) {
+            Matcher m = STATUS.matcher(data);
+            terminal = m.find() && RunStatus.fromWire(m.group(1)).map(RunStatus::isTerminal).orElse(false);
+        }
+        return new StreamEvent(id, type, frame(id, type, data), terminal, attempt);
+    }
+
+    /** An SSE frame; {@code data} is single-line JSON. */
+    static String frame(String id, String type, String data) {
+        StringBuilder frame = new StringBuilder(data.length() + 64);
+        if (id != null) {
+            frame.append("id: ").append(id).append('\n');
+        }
+        return frame.append("event: ").append(type).append('\n').append("data: ").append(data).append("\n\n")
+                .toString();
+    }
+
+    /** Compares two stream entry ids ({@code ms-seq}) numerically. */
+    static int compareIds(String a, String b) {
+        int da = a.indexOf('-');
+        int db = b.indexOf('-');
+        int c = Long.compareUnsigned(Long.parseUnsignedLong(a.substring(0, da)), Long.parseUnsignedLong(b.substring(0, db)));
+        return c != 0 ? c : Long.compareUnsigned(Long.parseUnsignedLong(a.substring(da + 1)),
+                Long.parseUnsignedLong(b.substring(db + 1)));
+    }
+}

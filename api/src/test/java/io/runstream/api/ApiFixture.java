@@ -1,0 +1,61 @@
+package io.runstream.api;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.runstream.config.RunstreamConfig;
+import io.runstream.keys.RedisKeys;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Real-Redis and real-PostgreSQL helpers for the api's tests: seed pipelines, count what was written. */
+@ApplicationScoped
+public class ApiFixture {
+
+    private final RedisDataSource redis;
+    private final RedisKeys keys;
+    private final Pool pool;
+
+    public ApiFixture(RedisDataSource redis, RunstreamConfig config, Pool pool) {
+        this.redis = redis;
+        this.keys = config.keys();
+        this.pool = pool;
+    }
+
+    /** Makes {@code pipeline} known on queue {@code default}, as a worker's heartbeat would. */
+    public void knownPipeline(String pipeline, String... liveWorkers) {
+        redis.hash(String.class).hset(keys.pipelines(), pipeline, "default");
+        for (String worker : liveWorkers) {
+            redis.sortedSet(String.class).zadd(keys.pipelineWorkers(pipeline), System.currentTimeMillis(), worker);
+        }
+    }
+
+    /** Rows in the runs table. */
+    public long runRows() {
+        return pool.query("SELECT count(*) FROM runs").execute().await().indefinitely().iterator().next().getLong(0);
+    }
+
+    /** Sets the run's status as a worker would. */
+    public void setStatus(String id, String status) {
+        pool.preparedQuery("UPDATE runs SET status = $2 WHERE id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id), status)).await().indefinitely();
+    }
+
+    /** Whether the run is marked as having its task in Redis (the outbox flag). */
+    public boolean dispatched(String id) {
+        return pool.preparedQuery("SELECT dispatched FROM runs WHERE id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id))).await().indefinitely()
+                .iterator().next().getBoolean(0);
+    }
+
+    /** Entries in the default queue's task stream. */
+    public long queuedTasks() {
+        return redis.stream(String.class).xlen(keys.tasks("default"));
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    public RedisDataSource redis() {
+        return redis;
+    }
+}

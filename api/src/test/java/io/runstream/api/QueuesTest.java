@@ -1,0 +1,55 @@
+package io.runstream.api;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.runstream.local.RunstreamTestResource;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+
+/** {@code GET /api/queues} and the queue gauges tell a queue's backlog, work in progress and trouble. */
+@QuarkusTest
+@WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class QueuesTest {
+
+    @Inject
+    ApiFixture fixture;
+
+    @Test
+    void showsLengthPendingLagConsumersDelayedAndDeadLetters() {
+        fixture.knownPipeline("echo");
+        for (int i = 0; i < 3; i++) {
+            RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(202);
+        }
+        var redis = fixture.redis();
+        String tasks = fixture.keys().tasks("default");
+        redis.execute("XGROUP", "CREATE", tasks, "workers", "0");
+        redis.execute("XREADGROUP", "GROUP", "workers", "w1", "COUNT", "1", "STREAMS", tasks, ">");
+        redis.sortedSet(String.class).zadd(fixture.keys().delayed("default"), 1, "{}");
+        redis.stream(String.class).xadd(fixture.keys().deadLetter("default"), Map.of("reason", "poison"));
+
+        given().get("/api/queues").then().statusCode(200).contentType(ContentType.JSON)
+                .body("find { it.name == 'default' }.length", equalTo(3))
+                .body("find { it.name == 'default' }.pending", equalTo(1))
+                .body("find { it.name == 'default' }.lag", equalTo(2))
+                .body("find { it.name == 'default' }.consumers", equalTo(1))
+                .body("find { it.name == 'default' }.oldestPendingAgeMs", greaterThanOrEqualTo(0))
+                .body("find { it.name == 'default' }.delayed", equalTo(1))
+                .body("find { it.name == 'default' }.deadLetters", equalTo(1));
+
+        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .contains("runstream_queue_pending{queue=\"default\"} 1.0")
+                .contains("runstream_queue_lag{queue=\"default\"} 2.0")
+                .contains("runstream_queue_dead_letters{queue=\"default\"} 1.0"));
+    }
+}

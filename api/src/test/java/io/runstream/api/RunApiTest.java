@@ -1,0 +1,331 @@
+package io.runstream.api;
+
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.runstream.local.RunstreamTestResource;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+/** Every status code of the runs and pipelines endpoints, against real Redis and PostgreSQL. */
+@QuarkusTest
+@WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class RunApiTest {
+
+    static final String PROBLEM = "application/problem+json";
+
+    @Inject
+    ApiFixture fixture;
+
+    @BeforeEach
+    void pipelines() {
+        fixture.knownPipeline("echo", "worker-1");
+        fixture.knownPipeline("sleep");
+    }
+
+    @Test
+    void submitRecordsTheRunAndQueuesItsTask() {
+        String id = submit("{\"pipeline\":\"echo\",\"input\":{\"a\":[1,2,{\"b\":null}]}}")
+                .statusCode(202)
+                .contentType(ContentType.JSON)
+                .body("pipeline", equalTo("echo"))
+                .body("queue", equalTo("default"))
+                .body("status", equalTo("queued"))
+                .body("input.a[2].b", nullValue())
+                .body("input.a[1]", equalTo(2))
+                .body("attempt", equalTo(0))
+                .body("createdAt", notNullValue())
+                .body("startedAt", nullValue())
+                .extract().path("id");
+        String location = given().contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}")
+                .post("/api/runs").then().statusCode(202).extract().header("Location");
+        assertThat(location).matches(".*/api/runs/[0-9a-f-]{36}$");
+
+        given().get("/api/runs/" + id).then().statusCode(200)
+                .body("id", equalTo(id))
+                .body("status", equalTo("queued"))
+                .body("input.a", hasSize(3))
+                .body("result", nullValue())
+                .body("error", nullValue());
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fixture.dispatched(id));
+        List<StreamMessage<String, String, String>> tasks = fixture.redis().stream(String.class)
+                .xrange(fixture.keys().tasks("default"), StreamRange.of("-", "+"));
+        assertThat(tasks).anySatisfy(t -> assertThat(t.payload().get("payload"))
+                .isEqualTo("{\"runId\":\"" + id + "\",\"pipeline\":\"echo\"}"));
+    }
+
+    @Test
+    void submitWithoutInputOrWithAScalarInputIsAccepted() {
+        submit("{\"pipeline\":\"sleep\"}").statusCode(202).body("input", nullValue());
+        submit("{\"pipeline\":\"sleep\",\"input\":42}").statusCode(202).body("input", equalTo(42));
+        submit("{\"pipeline\":\"sleep\",\"input\":\"text\",\"queue\":\"default\"}").statusCode(202)
+                .body("input", equalTo("text"));
+    }
+
+    @Test
+    void malformedJsonIs400AndChangesNothing() {
+        assertNothingChanges(() -> submit("{\"pipeline\": \"echo\",").statusCode(400).contentType(PROBLEM)
+                .body("status", equalTo(400))
+                .body("title", equalTo("Bad Request"))
+                .body("detail", containsString("malformed JSON")));
+        assertNothingChanges(() -> submit("").statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("malformed JSON")));
+    }
+
+    @Test
+    void missingPipelineIs400() {
+        assertNothingChanges(() -> submit("{\"input\":{}}").statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("'pipeline' is missing")));
+        assertNothingChanges(() -> submit("[1,2]").statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("JSON object")));
+        assertNothingChanges(() -> submit("{\"pipeline\":7}").statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("'pipeline' must be a string")));
+        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"inputs\":{}}").statusCode(400)
+                .contentType(PROBLEM).body("detail", containsString("unknown member 'inputs'")));
+    }
+
+    @Test
+    void unknownPipelineIs400ListingTheKnownOnes() {
+        assertNothingChanges(() -> submit("{\"pipeline\":\"nope\"}").statusCode(400).contentType(PROBLEM)
+                .body("detail", startsWith("unknown pipeline 'nope'; known pipelines: "))
+                .body("detail", containsString("echo, "))
+                .body("detail", containsString("sleep"))
+                .body("knownPipelines", hasItems("echo", "sleep")));
+    }
+
+    @Test
+    void wrongQueueForThePipelineIs400() {
+        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"queue\":\"fast\"}").statusCode(400)
+                .contentType(PROBLEM).body("detail", containsString("runs on queue 'default', not 'fast'")));
+    }
+
+    @Test
+    void bodyOverTheLimitIs413() {
+        String big = "{\"pipeline\":\"echo\",\"input\":\"" + "x".repeat(1024 * 1024) + "\"}";
+        assertNothingChanges(() -> submit(big).statusCode(413).contentType(PROBLEM)
+                .body("status", equalTo(413))
+                .body("detail", containsString("1048576 bytes")));
+    }
+
+    @Test
+    void bodyThatIsNotJsonIs415() {
+        assertNothingChanges(() -> given().contentType(ContentType.TEXT).body("pipeline=echo").post("/api/runs")
+                .then().statusCode(415).contentType(PROBLEM)
+                .body("status", equalTo(415))
+                .body("detail", containsString("application/json")));
+        assertNothingChanges(() -> given().contentType(ContentType.URLENC).formParam("pipeline", "echo")
+                .post("/api/runs").then().statusCode(415).contentType(PROBLEM));
+    }
+
+    @Test
+    void unknownRunIs404() {
+        given().get("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24").then().statusCode(404).contentType(PROBLEM)
+                .body("status", equalTo(404))
+                .body("detail", equalTo("run 01a205d1-c2a0-7403-b95c-93eac94c0c24 does not exist"));
+        given().get("/api/runs/not-a-uuid").then().statusCode(404).contentType(PROBLEM);
+    }
+
+    @Test
+    void listPagesNewestFirstWithACursor() {
+        fixture.knownPipeline("lister");
+        List<String> submitted = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            submitted.add(submit("{\"pipeline\":\"lister\",\"input\":" + i + "}").statusCode(202)
+                    .extract().path("id"));
+        }
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            var page = given().queryParam("pipeline", "lister").queryParam("limit", 2)
+                    .queryParam("cursor", cursor == null ? "" : cursor)
+                    .get("/api/runs").then().statusCode(200).extract().jsonPath();
+            seen.addAll(page.getList("items.id"));
+            cursor = page.getString("next");
+            pages++;
+        } while (cursor != null);
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactlyElementsOf(submitted.reversed());
+    }
+
+    @Test
+    void listFiltersByStatusAndPipeline() {
+        fixture.knownPipeline("filtered");
+        String id = submit("{\"pipeline\":\"filtered\"}").statusCode(202).extract().path("id");
+        given().queryParam("status", "queued").queryParam("pipeline", "filtered").get("/api/runs").then()
+                .statusCode(200).body("items.id", equalTo(List.of(id))).body("next", nullValue());
+        given().queryParam("status", "completed").queryParam("pipeline", "filtered").get("/api/runs").then()
+                .statusCode(200).body("items", hasSize(0)).body("next", nullValue());
+    }
+
+    @Test
+    void badListFiltersAre400() {
+        given().queryParam("status", "done").get("/api/runs").then().statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("status must be one of queued, running, completed, failed, cancelled"));
+        given().queryParam("limit", "0").get("/api/runs").then().statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("limit must be a whole number from 1 to 500"));
+        given().queryParam("limit", "many").get("/api/runs").then().statusCode(400).contentType(PROBLEM);
+        given().queryParam("cursor", "%%%").get("/api/runs").then().statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("cursor is not valid"));
+        given().queryParam("pipeline", "bad name!").get("/api/runs").then().statusCode(400).contentType(PROBLEM);
+    }
+
+    @Test
+    void pipelinesListsKnownPipelinesWithLiveWorkers() {
+        fixture.redis().sortedSet(String.class).zadd(fixture.keys().pipelineWorkers("sleep"), 1_000, "long-dead");
+        given().get("/api/pipelines").then().statusCode(200).contentType(ContentType.JSON)
+                .body("find { it.name == 'echo' }.queue", equalTo("default"))
+                .body("find { it.name == 'echo' }.workers", equalTo(1))
+                .body("find { it.name == 'sleep' }.workers", equalTo(0));
+    }
+
+    @Test
+    void unknownPathIs404Problem() {
+        given().get("/api/nothing-here").then().statusCode(404).contentType(PROBLEM);
+    }
+
+    @Test
+    void theSameIdempotencyKeyAndBodyGetTheSameRunOnce() {
+        String body = "{\"pipeline\":\"echo\",\"input\":{\"order\":42}}";
+        long tasks = fixture.queuedTasks();
+        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", "order-42").body(body)
+                .post("/api/runs").then().statusCode(202).extract().path("id");
+        given().contentType(ContentType.JSON).header("Idempotency-Key", "order-42").body(body)
+                .post("/api/runs").then().statusCode(202)
+                .header("Location", org.hamcrest.Matchers.endsWith("/api/runs/" + first))
+                .body("id", equalTo(first));
+        assertThat(fixture.queuedTasks()).isEqualTo(tasks + 1);
+    }
+
+    @Test
+    void theSameIdempotencyKeyWithAnotherBodyIs409() {
+        String first = given().contentType(ContentType.JSON).header("Idempotency-Key", "job-7")
+                .body("{\"pipeline\":\"echo\",\"input\":1}").post("/api/runs").then().statusCode(202)
+                .extract().path("id");
+        assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "job-7")
+                .body("{\"pipeline\":\"echo\",\"input\":2}").post("/api/runs").then().statusCode(409)
+                .contentType(PROBLEM)
+                .body("detail", equalTo("Idempotency-Key 'job-7' was used for a different request (run " + first + ")")));
+    }
+
+    @Test
+    void concurrentRequestsWithOneIdempotencyKeyCreateOneRun() throws Exception {
+        String body = "{\"pipeline\":\"echo\",\"input\":\"race\"}";
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            var ids = new ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 8; i++) {
+                ids.add(threads.submit(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "race-1")
+                        .body(body).post("/api/runs").then().statusCode(202).extract().<String>path("id")));
+            }
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (var id : ids) {
+                distinct.add(id.get());
+            }
+            assertThat(distinct).hasSize(1);
+        }
+    }
+
+    @Test
+    void aMalformedIdempotencyKeyIs400() {
+        assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "x".repeat(300))
+                .body("{\"pipeline\":\"echo\"}").post("/api/runs").then().statusCode(400).contentType(PROBLEM)
+                .body("detail", containsString("Idempotency-Key")));
+    }
+
+    @Test
+    void cancelOfAQueuedRunCancelsItAtOnceAndAnnouncesIt() {
+        String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).contentType(ContentType.JSON)
+                .body("id", equalTo(id))
+                .body("status", equalTo("cancelled"))
+                .body("completedAt", notNullValue());
+        var events = fixture.redis().stream(String.class).xrange(fixture.keys().events(java.util.UUID.fromString(id)),
+                StreamRange.of("-", "+"));
+        assertThat(events).singleElement().satisfies(e -> assertThat(e.payload())
+                .containsEntry("type", "status")
+                .containsEntry("data", "{\"status\":\"cancelled\",\"attempt\":0}"));
+    }
+
+    @Test
+    void cancelOfARunningRunSignalsItsWorker() {
+        String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        fixture.setStatus(id, "running");
+
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("running"));
+        assertThat(fixture.redis().key().exists(fixture.keys().cancelFlag(java.util.UUID.fromString(id)))).isTrue();
+    }
+
+    @Test
+    void cancelOfAnEndedRunIs409() {
+        String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(202);
+
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(409).contentType(PROBLEM)
+                .body("status", equalTo(409))
+                .body("detail", equalTo("run " + id + " already ended cancelled"));
+    }
+
+    @Test
+    void cancelOfAnUnknownRunIs404() {
+        given().post("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/cancel").then().statusCode(404)
+                .contentType(PROBLEM).body("detail", containsString("does not exist"));
+    }
+
+    @Test
+    void eventsOfAnUnknownRunAre404() {
+        given().get("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/events").then().statusCode(404)
+                .contentType(PROBLEM)
+                .body("detail", equalTo("run 01a205d1-c2a0-7403-b95c-93eac94c0c24 does not exist"));
+        given().get("/api/runs/nope/events").then().statusCode(404).contentType(PROBLEM);
+    }
+
+    @Test
+    void eventsWithAMalformedLastEventIdAre400() {
+        String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        given().header("Last-Event-ID", "yesterday").get("/api/runs/" + id + "/events").then().statusCode(400)
+                .contentType(PROBLEM).body("detail", containsString("Last-Event-ID must be an event id"));
+    }
+
+    @Test
+    void eventsOfAnEndedRunReplayAndClose() {
+        String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(202);
+
+        String body = given().get("/api/runs/" + id + "/events").then().statusCode(200)
+                .contentType(containsString("text/event-stream")).extract().asString();
+        assertThat(body).containsSubsequence("event: status\n", "\"cancelled\"", "event: end\n",
+                "\"status\":\"cancelled\"");
+    }
+
+    static ValidatableResponse submit(String body) {
+        return given().contentType(ContentType.JSON).body(body).post("/api/runs").then();
+    }
+
+    private void assertNothingChanges(Runnable request) {
+        long rows = fixture.runRows();
+        long tasks = fixture.queuedTasks();
+        request.run();
+        assertThat(fixture.runRows()).as("rows in runs").isEqualTo(rows);
+        assertThat(fixture.queuedTasks()).as("entries in the task stream").isEqualTo(tasks);
+    }
+}

@@ -1,0 +1,38 @@
+package io.runstream.config;
+
+import io.runstream.keys.RedisKeys;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Settings shared by every Runstream process. */
+@ConfigMapping(prefix = "runstream")
+public interface RunstreamConfig {
+
+    /**
+     * Namespace of every Redis key ({@code RUNSTREAM_KEY_PREFIX}); deployments sharing a Redis use different ones.
+     * Default is {@code runstream}.
+     */
+    @WithDefault("runstream")
+    String keyPrefix();
+
+    /** Settings of runs' event streams, shared by the worker (which writes them) and the api (which writes a cancel). */
+    Events events();
+
+    /** Settings of runs' event streams. */
+    interface Events {
+        /** Approximate cap of a run's event stream (XADD MAXLEN ~). Default is 1000. */
+        @WithDefault("1000")
+        long maxlen();
+
+        /** How long a run's event stream is kept after its terminal event. Default is 24h. */
+        @WithDefault("24h")
+        Duration ttl();
+    }
+
+    /** The key layout under {@link #keyPrefix()}. */
+    default RedisKeys keys() {
+        return new RedisKeys(keyPrefix());
+    }
+}

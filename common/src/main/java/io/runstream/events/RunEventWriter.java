@@ -1,0 +1,209 @@
+package io.runstream.events;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runstream.json.Json;
+import io.runstream.redis.LuaScript;
+import io.runstream.run.RunEventType;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The event stream writer of one run attempt (workers) or of one event the api writes itself (cancel of a queued
+ * run). Entries have the fields {@code type}, {@code data} (JSON) and {@code attempt}. Emitting never blocks: events queue up and are written in order,
+ * each batch in one pipelined round trip (the XADDs, then one PUBLISH on the notification channel).
+ * {@link #flush()} completes once everything emitted so far is in Redis. A batch that fails is retried until it
+ * is written, so events are never dropped (a retry after a partial write can repeat some).
+ */
+public final class RunEventWriter {
+
+    private static final Logger LOG = Logger.getLogger(RunEventWriter.class);
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Redis redis;
+    private final String streamKey;
+    private final String notifyChannel;
+    private final UUID runId;
+    private final int attempt;
+    private final long maxlen;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private List<Request> pending = new ArrayList<>();
+    private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
+    private boolean writing;
+
+    public RunEventWriter(Redis redis, String streamKey, String notifyChannel, UUID runId, int attempt, long maxlen) {
+        this.redis = redis;
+        this.streamKey = streamKey;
+        this.notifyChannel = notifyChannel;
+        this.runId = runId;
+        this.attempt = attempt;
+        this.maxlen = maxlen;
+    }
+
+    /** The run whose events this writes. */
+    public UUID runId() {
+        return runId;
+    }
+
+    public void status(String status) {
+        ObjectNode data = Json.mapper().createObjectNode().put("status", status).put("attempt", attempt);
+        emit(RunEventType.STATUS, data.toString());
+    }
+
+    public void output(String chunk) {
+        emit(RunEventType.OUTPUT, Json.mapper().createObjectNode().put("chunk", chunk).toString());
+    }
+
+    public void progress(int percent, String message) {
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException("percent must be from 0 to 100, was " + percent);
+        }
+        emit(RunEventType.PROGRESS, Json.mapper().createObjectNode().put("percent", percent)
+                .put("message", message).toString());
+    }
+
+    /** An {@code error} event of an attempt that is retried; a final error goes through {@link #writeEnd}. */
+    public void error(String message, boolean retryable) {
+        emit(RunEventType.ERROR, errorEvent(message, retryable)[1]);
+    }
+
+    /**
+     * Writes a run's final events — {@code outcome} ({@code type, data} pairs, e.g. the {@code result}), then the
+     * terminal {@code status} — after everything emitted before, and gives the stream its time to live. Atomic and
+     * written once: when the stream already ends with a terminal status (another worker wrote the end of the same
+     * run), nothing is written, so a run's {@code result} exists once even if its outcome is recorded twice over.
+     *
+     * @return whether this call wrote them
+     */
+    public Uni<Boolean> writeEnd(List<String[]> outcome, String status, Duration ttl) {
+        List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
+                Json.mapper().createObjectNode().put("status", status).put("attempt", attempt).toString()));
+        for (String[] event : outcome) {
+            args.add(event[0]);
+            args.add(event[1]);
+        }
+        return flush().chain(() -> WRITE_END.run(redis, List.of(streamKey), args)
+                .ifNoItem().after(WRITE_TIMEOUT).fail()).map(written -> written != null && written.toInteger() == 1);
+    }
+
+    /** The {@code type, data} pair of a {@code result} event. */
+    public static String[] resultEvent(String resultJson) {
+        return new String[] {RunEventType.RESULT.wire(), "{\"result\":" + resultJson + "}"};
+    }
+
+    /** The {@code type, data} pair of an {@code error} event. */
+    public static String[] errorEvent(String message, boolean retryable) {
+        return new String[] {RunEventType.ERROR.wire(), Json.mapper().createObjectNode().put("message", message)
+                .put("retryable", retryable).toString()};
+    }
+
+    /**
+     * KEYS[1] the run's stream; ARGV: maxlen, attempt, ttl (s), notify channel, run id, status data, then pairs of
+     * event type and data. Returns 0 when the stream already ends with a terminal status, else writes and returns 1.
+     */
+    private static final LuaScript WRITE_END = new LuaScript("""
+            local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+            if #last > 0 then
+              local fields, kind, data = last[1][2], nil, nil
+              for i = 1, #fields, 2 do
+                if fields[i] == 'type' then kind = fields[i + 1] elseif fields[i] == 'data' then data = fields[i + 1] end
+              end
+              if kind == 'status' and data and (string.find(data, '"completed"', 1, true)
+                  or string.find(data, '"failed"', 1, true) or string.find(data, '"cancelled"', 1, true)) then
+                return 0
+              end
+            end
+            for i = 7, #ARGV, 2 do
+              redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', ARGV[i], 'data', ARGV[i + 1],
+                  'attempt', ARGV[2])
+            end
+            redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'status', 'data', ARGV[6],
+                'attempt', ARGV[2])
+            redis.call('EXPIRE', KEYS[1], ARGV[3])
+            redis.call('PUBLISH', ARGV[4], ARGV[5])
+            return 1""");
+
+    private void emit(RunEventType type, String data) {
+        enqueue(Request.cmd(Command.XADD).arg(streamKey).arg("MAXLEN").arg("~").arg(maxlen).arg("*")
+                .arg("type").arg(type.wire()).arg("data").arg(data).arg("attempt").arg(attempt));
+    }
+
+    private void enqueue(Request request) {
+        lock.lock();
+        try {
+            pending.add(request);
+            if (writing) {
+                return;
+            }
+            writing = true;
+        } finally {
+            lock.unlock();
+        }
+        writeNext();
+    }
+
+    /** Completes when every event emitted before this call is written. */
+    public Uni<Void> flush() {
+        lock.lock();
+        try {
+            if (!writing && pending.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            CompletableFuture<Void> idle = new CompletableFuture<>();
+            idleWaiters.add(idle);
+            return Uni.createFrom().completionStage(idle);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeNext() {
+        List<Request> batch;
+        List<CompletableFuture<Void>> done = List.of();
+        lock.lock();
+        try {
+            if (pending.isEmpty()) {
+                writing = false;
+                done = new ArrayList<>(idleWaiters);
+                idleWaiters.clear();
+                batch = null;
+            } else {
+                batch = pending;
+                pending = new ArrayList<>();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (batch == null) {
+            done.forEach(f -> f.complete(null));
+            return;
+        }
+        write(batch);
+    }
+
+    private void write(List<Request> batch) {
+        List<Request> commands = new ArrayList<>(batch);
+        commands.add(Request.cmd(Command.PUBLISH).arg(notifyChannel).arg(runId.toString()));
+        redis.batch(commands)
+                // a batch sent on a connection that died unnoticed never answers: write it again
+                .ifNoItem().after(WRITE_TIMEOUT).fail()
+                .subscribe().with(
+                ok -> writeNext(),
+                failure -> {
+                    LOG.warnf("Writing %d events of run %s failed, retrying: %s", batch.size(), runId, failure.toString());
+                    Uni.createFrom().voidItem().onItem().delayIt().by(RETRY_BACKOFF)
+                            .subscribe().with(x -> write(batch));
+                });
+    }
+}

@@ -1,0 +1,97 @@
+package io.runstream.keys;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The Redis key layout. Every key starts with the deployment's prefix ({@code RUNSTREAM_KEY_PREFIX}, default
+ * {@code runstream}) and carries a hash tag, so keys that are used together live in one Redis Cluster slot:
+ * <pre>
+ * {prefix}:{q:<queue>}:tasks                task stream of a queue (consumer group per queue)
+ * {prefix}:{q:<queue>}:dead                 dead-letter stream of a queue
+ * {prefix}:{q:<queue>}:delayed              sorted set of tasks due later (retries), scored by due time (epoch ms)
+ * {prefix}:{run:<id>}:events                event stream of one run
+ * {prefix}:{run:<id>}:cancel                set while a cancel of the running run is pending
+ * {prefix}:{meta}:pipelines                 hash pipeline name → queue, of every pipeline ever advertised
+ * {prefix}:{meta}:epoch                     set once; its absence means Redis lost its data
+ * {prefix}:{meta}:sweeper                   lease of the api replica that sweeps
+ * {prefix}:{meta}:pipeline:<name>:workers   sorted set worker id → last heartbeat (epoch ms)
+ * {prefix}:notify                           pub/sub channel announcing new run events
+ * {prefix}:cancel                           pub/sub channel telling workers to cancel a run
+ * </pre>
+ * The layout is drawn in {@code docs/redis-keys.md}.
+ */
+public final class RedisKeys {
+
+    private final String prefix;
+
+    /**
+     * @param prefix the namespace of every key; must not be blank nor contain braces
+     */
+    public RedisKeys(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        if (prefix.isBlank() || prefix.contains("{") || prefix.contains("}")) {
+            throw new IllegalArgumentException("prefix must be non-blank and contain no braces: '" + prefix + "'");
+        }
+        this.prefix = prefix;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** Task stream of {@code queue}. */
+    public String tasks(String queue) {
+        return prefix + ":{q:" + queue + "}:tasks";
+    }
+
+    /** Dead-letter stream of {@code queue}. */
+    public String deadLetter(String queue) {
+        return prefix + ":{q:" + queue + "}:dead";
+    }
+
+    /** Sorted set of {@code queue}'s tasks due later, scored by when they are due (epoch ms). */
+    public String delayed(String queue) {
+        return prefix + ":{q:" + queue + "}:delayed";
+    }
+
+    /** Event stream of run {@code runId}. */
+    public String events(UUID runId) {
+        return prefix + ":{run:" + runId + "}:events";
+    }
+
+    /** Flag set while a cancel of running run {@code runId} is pending. */
+    public String cancelFlag(UUID runId) {
+        return prefix + ":{run:" + runId + "}:cancel";
+    }
+
+    /** Hash of known pipelines: name → queue. */
+    public String pipelines() {
+        return prefix + ":{meta}:pipelines";
+    }
+
+    /** Sorted set of the workers serving {@code pipeline}, scored by their last heartbeat in epoch ms. */
+    public String pipelineWorkers(String pipeline) {
+        return prefix + ":{meta}:pipeline:" + pipeline + ":workers";
+    }
+
+    /** Set once by the sweeper; when it is missing, Redis lost its data (restart without persistence). */
+    public String epoch() {
+        return prefix + ":{meta}:epoch";
+    }
+
+    /** Lease of the api replica that sweeps. */
+    public String sweeperLease() {
+        return prefix + ":{meta}:sweeper";
+    }
+
+    /** Pub/sub channel on which the api tells workers to cancel a run (message: the run id). */
+    public String cancelChannel() {
+        return prefix + ":cancel";
+    }
+
+    /** Pub/sub channel on which workers announce new run events. */
+    public String notifyChannel() {
+        return prefix + ":notify";
+    }
+}

@@ -1,0 +1,20 @@
+package io.runstream.queue;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+/**
+ * The state of one queue, as {@code GET /api/queues} shows it and the {@code runstream_queue_*} gauges export it.
+ *
+ * @param name               the queue
+ * @param length             entries in its task stream (read or not; acked entries stay until trimmed)
+ * @param pending            entries delivered to a worker and not yet acked (runs in progress)
+ * @param lag                entries not yet delivered to any worker (the backlog); null when Redis cannot tell
+ * @param consumers          consumers in the workers' group
+ * @param oldestPendingAgeMs age of the oldest pending entry, in ms; 0 when nothing is pending
+ * @param delayed            tasks waiting for their retry time
+ * @param deadLetters        entries in its dead-letter stream
+ */
+@RegisterForReflection
+public record QueueStats(String name, long length, long pending, Long lag, long consumers, long oldestPendingAgeMs,
+                         long delayed, long deadLetters) {
+}

@@ -1,0 +1,57 @@
+package io.runstream.redis;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script run by its SHA1 (EVALSHA), so Redis does not parse its text on every call; when Redis does not
+ * know it (first call, or after a restart or SCRIPT FLUSH) it is sent once with EVAL, which also caches it.
+ *
+ * <pre>{@code
+ * static final LuaScript MOVE = new LuaScript("return redis.call('ZCARD', KEYS[1])");
+ * MOVE.run(redis, List.of(key), List.of()).map(Response::toLong);
+ * }</pre>
+ */
+public final class LuaScript {
+
+    private final String source;
+    private final String sha1;
+
+    public LuaScript(String source) {
+        this.source = source;
+        try {
+            this.sha1 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
+    }
+
+    /** The script's SHA1, as Redis knows it. */
+    public String sha1() {
+        return sha1;
+    }
+
+    /** Runs the script with {@code keys} and {@code args}. */
+    public Uni<Response> run(Redis redis, List<String> keys, List<?> args) {
+        return redis.send(request(Command.EVALSHA, sha1, keys, args))
+                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
+                .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
+    }
+
+    private static Request request(Command command, String script, List<String> keys, List<?> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(a -> request.arg(String.valueOf(a)));
+        return request;
+    }
+}

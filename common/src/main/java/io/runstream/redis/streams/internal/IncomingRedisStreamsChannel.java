@@ -1,0 +1,355 @@
+package io.runstream.redis.streams.internal;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
+import io.quarkus.redis.datasource.stream.XReadGroupArgs;
+import io.runstream.config.InstanceNames;
+import io.runstream.redis.streams.IncomingRedisStreamMetadata;
+import io.runstream.redis.streams.RedisStreamsConnectorIncomingConfiguration;
+import io.runstream.redis.streams.fault.FailureStrategy;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One incoming channel: a demand-driven read loop that never asks Redis for more entries than its subscriber
+ * requested. First it walks this consumer's own pending entries (from id 0 on), then reads new ones ({@code >})
+ * with BLOCK; every reclaim interval the next read is an XAUTOCLAIM pass instead, taking over entries idle longer
+ * than the visibility timeout. A heartbeat re-claims the entries delivered here and not yet settled, so they never
+ * look idle while their work goes on.
+ */
+public final class IncomingRedisStreamsChannel {
+
+    private static final Logger LOG = Logger.getLogger(IncomingRedisStreamsChannel.class);
+    /** How long past its BLOCK a read may take before it is given up as lost. */
+    private static final Duration READ_TIMEOUT_SLACK = Duration.ofSeconds(10);
+
+    private final String channel;
+    private final String stream;
+    private final String group;
+    private final String consumer;
+    private final String payloadField;
+    private final String groupStartId;
+    private final int count;
+    private final Duration block;
+    private final Duration retryBackoff;
+    private final Duration visibility;
+    private final io.vertx.mutiny.core.Vertx vertx;
+    private final ReactiveRedisDataSource redis;
+    private final long reclaimTimer;
+    private final long heartbeatTimer;
+    /** Entries delivered here and neither acked nor nacked yet. */
+    private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Where the next XAUTOCLAIM pass continues; null while no pass is due. */
+    private volatile String reclaimCursor;
+    private final ReactiveStreamCommands<String, String, String> streams;
+    private final FailureStrategy failureStrategy;
+    private final Multi<Message<String>> multi;
+
+    private final AtomicBoolean reading = new AtomicBoolean();
+    private volatile boolean closed;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile String failure;
+    private volatile MultiEmitter<? super Message<String>> emitter;
+    /** Next id to read this consumer's pending entries after; null once they are all re-delivered. */
+    private volatile String pendingCursor = "0";
+    private volatile boolean groupReady;
+
+    public IncomingRedisStreamsChannel(ReactiveRedisDataSource redis, io.vertx.mutiny.core.Vertx vertx,
+                                       RedisStreamsConnectorIncomingConfiguration config) {
+        this.channel = config.getChannel();
+        this.stream = config.getStream();
+        this.group = config.getGroup();
+        this.consumer = config.getConsumer().orElseGet(InstanceNames::hostAndPid);
+        this.payloadField = config.getPayloadField();
+        this.groupStartId = config.getGroupStartId();
+        this.count = positive(config.getCount(), "count");
+        this.block = Duration.ofMillis(positive(config.getBlockMs(), "block-ms"));
+        this.retryBackoff = Duration.ofMillis(positive(config.getRetryBackoffMs(), "retry-backoff-ms"));
+        this.visibility = Duration.ofMillis(positive(config.getVisibilityTimeoutMs(), "visibility-timeout-ms"));
+        int heartbeatMs = positive(config.getHeartbeatIntervalMs(), "heartbeat-interval-ms");
+        if (heartbeatMs >= visibility.toMillis()) {
+            throw new IllegalArgumentException("heartbeat-interval-ms (" + heartbeatMs + ") of channel '" + channel
+                    + "' must be shorter than visibility-timeout-ms (" + visibility.toMillis() + ")");
+        }
+        this.vertx = vertx;
+        this.redis = redis;
+        this.streams = redis.stream(String.class);
+        this.reclaimTimer = vertx.setPeriodic(positive(config.getReclaimIntervalMs(), "reclaim-interval-ms"), t -> {
+            if (reclaimCursor == null) {
+                reclaimCursor = "0-0";
+                pump();
+            }
+        });
+        this.heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> heartbeat());
+        this.failureStrategy = FailureStrategy.create(config.getFailureStrategy(), config.getDeadLetterStream()
+                .orElse(stream + ":dead"), streams, this);
+        this.multi = Multi.createFrom().emitter(e -> {
+            emitter = e;
+            e.onRequest(n -> pump());
+            e.onTermination(() -> closed = true);
+            pump();
+        });
+    }
+
+    public Multi<Message<String>> publisher() {
+        return multi;
+    }
+
+    public String channel() {
+        return channel;
+    }
+
+    public String stream() {
+        return stream;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public String consumer() {
+        return consumer;
+    }
+
+    /** How long one read blocks, in ms. */
+    public long blockMillis() {
+        return block.toMillis();
+    }
+
+    /** Why the channel stopped, or null while it runs. */
+    public String failure() {
+        return failure;
+    }
+
+    /**
+     * Stops reading. Completes once no read is in flight (at most block-ms later); entries that read returns are
+     * not delivered and stay pending for this consumer.
+     */
+    public CompletionStage<Void> close() {
+        closed = true;
+        vertx.cancelTimer(reclaimTimer);
+        vertx.cancelTimer(heartbeatTimer);
+        MultiEmitter<? super Message<String>> e = emitter;
+        if (e != null) {
+            e.complete();
+        }
+        if (!reading.get()) {
+            stopped.complete(null);
+        }
+        return stopped;
+    }
+
+    /** Stops the channel for good because a message could not be processed (the {@code fail} strategy). */
+    public void fail(Throwable reason) {
+        vertx.cancelTimer(reclaimTimer);
+        vertx.cancelTimer(heartbeatTimer);
+        failure = "channel '" + channel + "' stopped: " + reason;
+        LOG.errorf("Redis Streams channel '%s' stops after a nack: %s", channel, reason.toString());
+        closed = true;
+        MultiEmitter<? super Message<String>> e = emitter;
+        if (e != null) {
+            e.fail(reason);
+        }
+    }
+
+    /** Acknowledges entry {@code id}. */
+    public Uni<Void> xack(String id) {
+        inFlight.remove(id);
+        return streams.xack(stream, group, id).replaceWithVoid();
+    }
+
+    /** Re-claims the entries being processed here: resets their idle time, so nobody reclaims live work. */
+    private void heartbeat() {
+        if (inFlight.isEmpty() || closed) {
+            return;
+        }
+        List<String> args = new java.util.ArrayList<>(List.of(stream, group, consumer, "0"));
+        args.addAll(inFlight);
+        args.add("JUSTID");
+        redis.execute("XCLAIM", args.toArray(String[]::new)).subscribe().with(
+                ok -> { }, f -> LOG.debugf("Heartbeat of %d entries of %s failed: %s", inFlight.size(), stream, f));
+    }
+
+    private void pump() {
+        while (true) {
+            if (!reading.compareAndSet(false, true)) {
+                return;
+            }
+            if (canRead()) {
+                read();
+                return;
+            }
+            idle();
+            if (!canRead()) {
+                return;
+            }
+        }
+    }
+
+    /** Marks that no read is in flight; completes {@link #close()} when the channel is closed. */
+    private void idle() {
+        reading.set(false);
+        if (closed) {
+            stopped.complete(null);
+        }
+    }
+
+    private boolean canRead() {
+        MultiEmitter<? super Message<String>> e = emitter;
+        return !closed && e != null && !e.isCancelled() && e.requested() > 0;
+    }
+
+    private void read() {
+        int wanted = (int) Math.min(emitter.requested(), count);
+        if (pendingCursor == null && reclaimCursor != null) {
+            reclaim(wanted);
+            return;
+        }
+        String cursor = pendingCursor;
+        boolean fromPending = cursor != null;
+        XReadGroupArgs args = new XReadGroupArgs().count(wanted);
+        if (!fromPending) {
+            args.block(block);
+        }
+        ensureGroup()
+                .chain(() -> streams.xreadgroup(group, consumer, stream, fromPending ? cursor : ">", args))
+                // a read on a connection that died unnoticed never answers: give up on it and read again
+                .ifNoItem().after(block.plus(READ_TIMEOUT_SLACK)).fail()
+                .subscribe().with(
+                        entries -> {
+                            if (closed) {
+                                idle();
+                                return;
+                            }
+                            if (fromPending) {
+                                pendingCursor = entries.size() < wanted ? null : entries.getLast().id();
+                            }
+                            Uni<java.util.Map<String, Integer>> counts = fromPending
+                                    ? deliveries(entries) : Uni.createFrom().item(java.util.Map.of());
+                            counts.subscribe().with(c -> {
+                                emitAll(entries, fromPending, c);
+                                idle();
+                                pump();
+                            }, this::readFailed);
+                        },
+                        this::readFailed);
+    }
+
+    /** One XAUTOCLAIM step: takes over up to {@code wanted} entries idle longer than the visibility timeout. */
+    private void reclaim(int wanted) {
+        String cursor = reclaimCursor;
+        ensureGroup()
+                .chain(() -> streams.xautoclaim(stream, group, consumer, visibility, cursor, wanted))
+                .ifNoItem().after(READ_TIMEOUT_SLACK).fail()
+                .subscribe().with(claimed -> {
+                    if (closed) {
+                        idle();
+                        return;
+                    }
+                    String next = claimed.getId();
+                    reclaimCursor = next == null || "0-0".equals(next) ? null : next;
+                    List<StreamMessage<String, String, String>> entries = claimed.getMessages();
+                    if (!entries.isEmpty()) {
+                        LOG.infof("Reclaimed %d entries of %s idle over %d ms", entries.size(), stream,
+                                visibility.toMillis());
+                    }
+                    deliveries(entries).subscribe().with(c -> {
+                        emitAll(entries, true, c);
+                        idle();
+                        pump();
+                    }, this::readFailed);
+                }, this::readFailed);
+    }
+
+    /** Delivery counts of entries pending for this consumer, by id. */
+    private Uni<java.util.Map<String, Integer>> deliveries(List<StreamMessage<String, String, String>> entries) {
+        if (entries.isEmpty()) {
+            return Uni.createFrom().item(java.util.Map.of());
+        }
+        return streams.xpending(stream, group, io.quarkus.redis.datasource.stream.StreamRange.of(entries.getFirst().id(),
+                        entries.getLast().id()), entries.size() * 2,
+                        new io.quarkus.redis.datasource.stream.XPendingArgs().consumer(consumer))
+                .map(pending -> {
+                    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+                    pending.forEach(p -> counts.put(p.getMessageId(), p.getDeliveryCount()));
+                    return counts;
+                });
+    }
+
+    private void readFailed(Throwable error) {
+        if (closed) {
+            idle();
+            return;
+        }
+        if (String.valueOf(error.getMessage()).startsWith("NOGROUP")) {
+            // the stream or group vanished (e.g. Redis restarted without persistence)
+            groupReady = false;
+        }
+        LOG.warnf("Reading %s as %s/%s failed, retrying in %d ms: %s", stream, group, consumer,
+                retryBackoff.toMillis(), error.toString());
+        Uni.createFrom().voidItem().onItem().delayIt().by(retryBackoff)
+                .subscribe().with(x -> {
+                    idle();
+                    pump();
+                });
+    }
+
+    private void emitAll(List<StreamMessage<String, String, String>> entries, boolean redelivered,
+                         java.util.Map<String, Integer> deliveries) {
+        MultiEmitter<? super Message<String>> e = emitter;
+        for (StreamMessage<String, String, String> entry : entries) {
+            if (entry.payload() == null) {
+                // a pending entry that was deleted from the stream meanwhile: nothing to deliver, just settle it
+                xack(entry.id()).subscribe().with(x -> { }, f -> LOG.debugf("XACK of deleted %s failed: %s", entry.id(), f));
+                continue;
+            }
+            var metadata = new IncomingRedisStreamMetadata(stream, group, entry.id(), entry.payload(), redelivered,
+                    deliveries.getOrDefault(entry.id(), redelivered ? 2 : 1));
+            inFlight.add(entry.id());
+            e.emit(Message.of(entry.payload().get(payloadField), Metadata.of(metadata),
+                    () -> ack(entry.id()), reason -> {
+                        inFlight.remove(entry.id());
+                        return failureStrategy.handle(metadata, reason).subscribeAsCompletionStage();
+                    }));
+        }
+    }
+
+    private CompletionStage<Void> ack(String id) {
+        return xack(id).onFailure().invoke(f -> {
+            if (closed) {
+                LOG.debugf("XACK of %s after stop failed (entry stays pending): %s", id, f);
+            } else {
+                LOG.warnf("XACK of %s on %s failed (entry stays pending): %s", id, stream, f);
+            }
+        }).subscribeAsCompletionStage();
+    }
+
+    private Uni<Void> ensureGroup() {
+        if (groupReady) {
+            return Uni.createFrom().voidItem();
+        }
+        return streams.xgroupCreate(stream, group, groupStartId, new XGroupCreateArgs().mkstream())
+                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("BUSYGROUP")).recoverWithNull()
+                .invoke(() -> groupReady = true)
+                .replaceWithVoid();
+    }
+
+    private static int positive(int value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,93 @@
+package io.runstream.redis.streams.internal;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
+import io.quarkus.redis.datasource.stream.XAddArgs;
+import io.runstream.json.Json;
+import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
+import io.runstream.redis.streams.RedisStreamsConnectorOutgoingConfiguration;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.providers.helpers.MultiUtils;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Flow;
+
+/**
+ * One outgoing channel: every message becomes one XADD; the message is acked with the entry written and nacked
+ * with Redis' error otherwise. String and byte[] payloads are written as they are, anything else as JSON.
+ */
+public final class OutgoingRedisStreamsChannel {
+
+    private final String channel;
+    private final String stream;
+    private final String payloadField;
+    private final Optional<Long> maxlen;
+    private final int maxInflight;
+    private final ReactiveStreamCommands<String, String, String> streams;
+    private final Flow.Subscriber<? extends Message<?>> subscriber;
+    private volatile boolean closed;
+
+    public OutgoingRedisStreamsChannel(ReactiveRedisDataSource redis, RedisStreamsConnectorOutgoingConfiguration config) {
+        this.channel = config.getChannel();
+        this.stream = config.getStream();
+        this.payloadField = config.getPayloadField();
+        this.maxlen = config.getMaxlen();
+        this.maxInflight = config.getMaxInflight();
+        if (maxInflight <= 0) {
+            throw new IllegalArgumentException("max-inflight of channel '" + channel + "' must be positive");
+        }
+        maxlen.filter(n -> n <= 0).ifPresent(n -> {
+            throw new IllegalArgumentException("maxlen of channel '" + channel + "' must be positive, was " + n);
+        });
+        this.streams = redis.stream(String.class);
+        this.subscriber = MultiUtils.via(messages -> messages
+                .onItem().transformToUni(this::send).merge(maxInflight));
+    }
+
+    public String channel() {
+        return channel;
+    }
+
+    public Flow.Subscriber<? extends Message<?>> subscriber() {
+        return subscriber;
+    }
+
+    public void close() {
+        closed = true;
+    }
+
+    private Uni<Void> send(Message<?> message) {
+        if (closed) {
+            return Uni.createFrom().completionStage(message.nack(
+                    new IllegalStateException("channel '" + channel + "' is stopped")));
+        }
+        Optional<OutgoingRedisStreamMetadata> meta = message.getMetadata(OutgoingRedisStreamMetadata.class);
+        String target = meta.map(OutgoingRedisStreamMetadata::stream).orElse(stream);
+        Map<String, String> fields = new HashMap<>();
+        meta.ifPresent(m -> fields.putAll(m.fields()));
+        if (fields.containsKey(payloadField)) {
+            return Uni.createFrom().completionStage(message.nack(new IllegalArgumentException(
+                    "metadata fields must not contain the payload field '" + payloadField + "'")));
+        }
+        fields.put(payloadField, encode(message.getPayload()));
+        XAddArgs args = new XAddArgs();
+        maxlen.ifPresent(n -> args.maxlen(n).nearlyExactTrimming());
+        return streams.xadd(target, args, fields)
+                .onItemOrFailure().transformToUni((id, failure) -> Uni.createFrom().completionStage(
+                        failure == null ? message.ack() : message.nack(failure)));
+    }
+
+    private static String encode(Object payload) {
+        if (payload instanceof String s) {
+            return s;
+        }
+        if (payload instanceof byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+        return Json.encode(payload);
+    }
+}

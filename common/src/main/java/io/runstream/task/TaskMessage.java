@@ -1,0 +1,48 @@
+package io.runstream.task;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.runstream.json.Json;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What the api puts on a task stream for a run: which run, of which pipeline. Everything else (input, attempt)
+ * is read from PostgreSQL, the source of truth, when the worker starts the run.
+ *
+ * @param runId    the run's id
+ * @param pipeline the pipeline whose handler runs it
+ */
+@RegisterForReflection
+public record TaskMessage(UUID runId, String pipeline) {
+
+    public TaskMessage {
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(pipeline, "pipeline");
+    }
+
+    /** JSON form, as stored in the stream entry's payload field. */
+    public String encode() {
+        return Json.encode(this);
+    }
+
+    /**
+     * Parses a stream entry's payload.
+     *
+     * @throws IllegalArgumentException naming what is wrong when {@code payload} is not a task message
+     */
+    public static TaskMessage decode(String payload) {
+        if (payload == null) {
+            throw new IllegalArgumentException("task entry has no payload");
+        }
+        try {
+            return Json.decode(payload, TaskMessage.class);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("task payload is not a task message: " + abbreviate(payload), e);
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

@@ -1,0 +1,101 @@
+package io.runstream.e2e;
+
+import io.runstream.local.AppProcesses;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntry;
+import redis.clients.jedis.StreamEntryID;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Workers that die or are stopped mid-run: their runs complete elsewhere, each with one recorded outcome. */
+class WorkerCrashEndToEndTest {
+
+    /** A dead worker's tasks are reclaimed 2 s after its last heartbeat. */
+    static final Map<String, String> FAST_RECLAIM = Map.of(
+            "RUNSTREAM_WORKER_CONCURRENCY", "20",
+            "MP_MESSAGING_INCOMING_TASKS_VISIBILITY_TIMEOUT_MS", "2000",
+            "MP_MESSAGING_INCOMING_TASKS_RECLAIM_INTERVAL_MS", "250",
+            "MP_MESSAGING_INCOMING_TASKS_HEARTBEAT_INTERVAL_MS", "500",
+            "RUNSTREAM_WORKER_RETRY_BASE_DELAY", "100ms");
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private AppProcesses apps;
+    private RunstreamClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        apps = new AppProcesses("worker-crash").start(FAST_RECLAIM);
+        client = new RunstreamClient(apps);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        apps.stop();
+        apps.close();
+    }
+
+    @Test
+    void runsOfAKilledWorkerCompleteOnAnotherEachWithOneResult() throws Exception {
+        List<String> ids = IntStream.range(0, 20).mapToObj(i -> client.submit("sleep", "{\"ms\":3000}")).toList();
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> client.status(id).equals("running")));
+        int survivor = apps.startWorker(FAST_RECLAIM);
+
+        Instant killed = Instant.now();
+        apps.killWorker(0);
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> client.status(id).equals("completed")));
+        Duration recovery = Duration.between(killed, Instant.now());
+
+        assertThat(ids).allSatisfy(id -> assertThat(client.run(id).get("attempt").asInt()).isEqualTo(2));
+        assertThat(resultEvents(ids)).as("result events per run").containsOnly(1L);
+        System.out.printf("kill -9 of a worker with 20 runs of 3 s: all completed on worker %d %d ms after the kill%n",
+                survivor, recovery.toMillis());
+        // visibility timeout 2 s + reclaim interval + the 3 s the runs take again + start-up slack
+        assertThat(recovery).isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void sigtermLetsRunsFinishWithinTheGraceAndLeavesTheRestToOthers() throws Exception {
+        Map<String, String> shortGrace = new HashMap<>(FAST_RECLAIM);
+        shortGrace.put("RUNSTREAM_WORKER_SHUTDOWN_GRACE", "1500ms");
+        apps.terminateWorker(0);
+        apps.restartWorker(0, shortGrace);
+        String quick = client.submit("sleep", "{\"ms\":800}");
+        String slow = client.submit("sleep", "{\"ms\":6000}");
+        await().atMost(WAIT).until(() -> client.status(quick).equals("running") && client.status(slow).equals("running"));
+
+        int exit = apps.terminateWorker(0);
+        assertThat(exit).isIn(0, 143);
+        JsonNode finished = client.run(quick);
+        assertThat(finished.get("status").asText()).isEqualTo("completed");
+        assertThat(finished.get("attempt").asInt()).isEqualTo(1);
+        assertThat(client.status(slow)).isEqualTo("running"); // left, unacked, for another worker
+
+        apps.startWorker(FAST_RECLAIM);
+        await().atMost(WAIT).until(() -> client.status(slow).equals("completed"));
+        assertThat(client.run(slow).get("attempt").asInt()).isEqualTo(2);
+        assertThat(resultEvents(List.of(quick, slow))).containsOnly(1L);
+    }
+
+    /** How many {@code result} events each run's event stream holds. */
+    List<Long> resultEvents(List<String> ids) {
+        try (Jedis jedis = new Jedis(URI.create(apps.infra.redisUri()))) {
+            return ids.stream().map(id -> jedis.xrange(apps.keyPrefix + ":{run:" + id + "}:events",
+                            (StreamEntryID) null, (StreamEntryID) null, Integer.MAX_VALUE).stream()
+                    .map(StreamEntry::getFields).filter(f -> "result".equals(f.get("type"))).count()).toList();
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.runstream.local;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged api and workers, started as processes on a database and key prefix of their own, on the Redis and
+ * PostgreSQL of a {@link LocalInfrastructure}; for end-to-end tests and benchmarks. Their output goes to
+ * {@code <module>/target/<kind>-logs/<name>/}. The repository root is {@code runstream.home} (default {@code ..}).
+ */
+public final class AppProcesses implements AutoCloseable {
+
+    private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    public final LocalInfrastructure infra;
+    public final String database;
+    public final String keyPrefix;
+    public final int apiPort = LocalInfrastructure.freePort();
+
+    public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Path logs;
+    private Process api;
+    private final java.util.List<Process> workers = new java.util.ArrayList<>();
+
+    /** Apps of an end-to-end test {@code name} on the shared servers. */
+    public AppProcesses(String name) throws IOException {
+        this("e2e", name, LocalInfrastructure.shared());
+    }
+
+    /** Apps of an end-to-end test {@code name} on the given servers (e.g. ones the test stops and starts). */
+    public AppProcesses(String name, LocalInfrastructure infra) throws IOException {
+        this("e2e", name, infra);
+    }
+
+    /**
+     * @param kind  {@code e2e} or {@code bench}: names the database, key prefix and log folder
+     * @param name  names the log folder
+     * @param infra the servers
+     */
+    public AppProcesses(String kind, String name, LocalInfrastructure infra) throws IOException {
+        this.infra = infra;
+        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        database = "rs_" + kind + "_" + id;
+        keyPrefix = "rs-" + kind + "-" + id;
+        logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name);
+        Files.createDirectories(logs);
+        infra.ensureDatabase(database);
+        // if the JVM that started the apps goes away, they go too: orphans would hold ports and connections
+        Runtime.getRuntime().addShutdownHook(new Thread(this::destroyAll, "app-processes-stop"));
+    }
+
+    private void destroyAll() {
+        java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        all.add(api);
+        all.stream().filter(p -> p != null && p.isAlive()).forEach(Process::destroyForcibly);
+    }
+
+    /** Starts a worker and the api and waits until both are ready. */
+    public AppProcesses start(Map<String, String> extraEnv) {
+        startWorker(extraEnv);
+        api = launch("api", apiPort, extraEnv);
+        awaitReadyOrDestroy(apiPort, api);
+        return this;
+    }
+
+    /** The api's readiness status code now. */
+    public int apiReadiness() throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(api("/q/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** Starts one more worker and waits until it is ready; returns its index. */
+    public int startWorker(Map<String, String> extraEnv) {
+        int port = LocalInfrastructure.freePort();
+        Process worker = launch("worker", port, extraEnv);
+        workers.add(worker);
+        awaitReadyOrDestroy(port, worker);
+        return workers.size() - 1;
+    }
+
+    /** Kills worker {@code index} with SIGKILL, as a crash would. */
+    public void killWorker(int index) throws InterruptedException {
+        Process worker = workers.get(index);
+        worker.destroyForcibly();
+        worker.waitFor();
+    }
+
+    /** Stops worker {@code index} with SIGTERM and waits for it to exit; returns its exit code. */
+    public int terminateWorker(int index) throws InterruptedException {
+        return terminate(workers.get(index));
+    }
+
+    /** Starts worker {@code index} again after it stopped, and waits until it is ready. */
+    public void restartWorker(int index, Map<String, String> extraEnv) {
+        int port = LocalInfrastructure.freePort();
+        Process worker = launch("worker", port, extraEnv);
+        workers.set(index, worker);
+        awaitReadyOrDestroy(port, worker);
+    }
+
+    /** Waits for {@code process} to be ready; kills it if it is not, so no failed start leaves an orphan behind. */
+    private void awaitReadyOrDestroy(int port, Process process) {
+        try {
+            awaitReady(port, process);
+        } catch (RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** Kills the api with SIGKILL, as a crash would. */
+    public void killApi() throws InterruptedException {
+        api.destroyForcibly();
+        api.waitFor();
+    }
+
+    /** Starts the api again, on the same port, and waits until it is ready. */
+    public void restartApi(Map<String, String> extraEnv) {
+        api = launch("api", apiPort, extraEnv);
+        awaitReadyOrDestroy(apiPort, api);
+    }
+
+    /** The api's resident set size now, in MiB (Linux). */
+    public long apiRssMib() throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + api.pid() + "/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024).findFirst().orElse(-1);
+    }
+
+    public URI api(String path) {
+        return URI.create("http://127.0.0.1:" + apiPort + path);
+    }
+
+    public Path log(String app) {
+        return logs.resolve(app + ".log");
+    }
+
+    private Process launch(String app, int port, Map<String, String> extraEnv) {
+        Path jar = ROOT.resolve(app + "/target/quarkus-app/quarkus-run.jar");
+        Path log = log(app);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the apps before running the e2e tests");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
+        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", infra.jdbcUrl(database));
+        env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());
+        env.put("QUARKUS_DATASOURCE_PASSWORD", infra.password());
+        env.put("RUNSTREAM_KEY_PREFIX", keyPrefix);
+        // worker settings stay with the workers: an incoming channel setting would declare that channel in the api
+        extraEnv.forEach((name, value) -> {
+            if (app.equals("worker") || !(name.startsWith("MP_MESSAGING_INCOMING_") || name.startsWith("RUNSTREAM_WORKER_"))) {
+                env.put(name, value);
+            }
+        });
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start " + app + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void awaitReady(int port, Process process) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("a process died at start; see " + logs);
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for port " + port, e);
+            }
+            try {
+                Thread.sleep(100); // polling a process that is starting; no test framework in main code
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for port " + port, e);
+            }
+        }
+        throw new IllegalStateException("an app did not become ready on port " + port + " within " + READY_TIMEOUT
+                + "; see " + logs);
+    }
+
+    /** Stops every app with SIGTERM and returns their exit codes (api first, then the workers). */
+    public int[] stop() throws InterruptedException {
+        int[] codes = new int[1 + workers.size()];
+        codes[0] = terminate(api);
+        for (int i = 0; i < workers.size(); i++) {
+            codes[i + 1] = terminate(workers.get(i));
+        }
+        return codes;
+    }
+
+    private static int terminate(Process process) throws InterruptedException {
+        if (process == null) {
+            return -1;
+        }
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        all.add(api);
+        for (Process p : all) {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor();
+            }
+        }
+        infra.dropDatabase(database);
+    }
+}

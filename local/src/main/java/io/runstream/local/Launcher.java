@@ -1,0 +1,146 @@
+package io.runstream.local;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the whole system on one machine, the "combined deployment": Redis and PostgreSQL (the configured ones, or
+ * embedded ones where none answers), then the packaged api and worker as child processes, their output prefixed
+ * with {@code [api]} and {@code [worker]}. Prints where the API listens once it is ready; Ctrl-C (or SIGTERM)
+ * stops the apps gracefully, then the embedded servers.
+ *
+ * <p>The api listens on {@code QUARKUS_HTTP_PORT} (default 8080), the worker's health and metrics on
+ * {@code RUNSTREAM_WORKER_HTTP_PORT} (default 8081). Other variables (e.g. {@code RUNSTREAM_KEY_PREFIX},
+ * {@code RUNSTREAM_WORKER_CONCURRENCY}) pass through to both apps. Where no datasource is configured, the runs
+ * are kept in the database {@code runstream}.
+ */
+public final class Launcher {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(System.getProperty("runstream.home", ".")).toAbsolutePath().normalize();
+        Path apiJar = home.resolve("api/target/quarkus-app/quarkus-run.jar");
+        Path workerJar = home.resolve("worker/target/quarkus-app/quarkus-run.jar");
+        for (Path jar : List.of(apiJar, workerJar)) {
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("runstream: " + jar + " is missing; build first: ./mvnw -DskipTests package");
+                System.exit(2);
+            }
+        }
+
+        Map<String, String> env = System.getenv();
+        LocalInfrastructure infra = LocalInfrastructure.shared();
+        boolean databaseConfigured = env.containsKey("QUARKUS_DATASOURCE_JDBC_URL");
+        String database = "runstream";
+        if (!databaseConfigured) {
+            infra.ensureDatabase(database);
+        }
+        System.out.println("runstream: using " + infra.describe());
+
+        int apiPort = Integer.parseInt(env.getOrDefault("QUARKUS_HTTP_PORT", "8080"));
+        int workerPort = Integer.parseInt(env.getOrDefault("RUNSTREAM_WORKER_HTTP_PORT", "8081"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+        List<Process> apps = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(apps), "runstream-stop"));
+        apps.add(start("worker", java, workerJar, workerPort, infra, database, databaseConfigured));
+        apps.add(start("api", java, apiJar, apiPort, infra, database, databaseConfigured));
+
+        String api = "http://localhost:" + apiPort;
+        if (!awaitReady(api + "/q/health/ready", apps)) {
+            System.err.println("runstream: the api did not become ready within " + READY_TIMEOUT.toSeconds() + " s");
+            System.exit(1);
+        }
+        System.out.println("runstream: API listening on " + api + "  (worker health and metrics on http://localhost:"
+                + workerPort + "/q/health, Ctrl-C stops everything)");
+        for (Process app : apps) {
+            int code = app.waitFor();
+            if (code != 0 && code != 143 && code != 130) {
+                System.err.println("runstream: a process exited with " + code + "; stopping");
+                System.exit(code);
+            }
+        }
+    }
+
+    private static Process start(String name, String java, Path jar, int port, LocalInfrastructure infra,
+                                 String database, boolean databaseConfigured) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
+        if (!databaseConfigured) {
+            env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));
+            env.put("QUARKUS_DATASOURCE_JDBC_URL", infra.jdbcUrl(database));
+            env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());
+            env.put("QUARKUS_DATASOURCE_PASSWORD", infra.password());
+        }
+        Process process = builder.start();
+        Thread pump = new Thread(() -> prefix(process, "[" + name + "] ", System.out), name + "-output");
+        pump.setDaemon(true);
+        pump.start();
+        return process;
+    }
+
+    private static void prefix(Process process, String prefix, PrintStream out) {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                out.println(prefix + line);
+            }
+        } catch (IOException ignored) {
+            // the process is gone
+        }
+    }
+
+    private static boolean awaitReady(String url, List<Process> apps) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (apps.stream().anyMatch(p -> !p.isAlive())) {
+                return false;
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250); // polling an HTTP endpoint from a plain main(); no test framework here
+        }
+        return false;
+    }
+
+    private static void stopAll(List<Process> apps) {
+        apps.forEach(Process::destroy);
+        for (Process app : apps) {
+            try {
+                if (!app.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
+                    app.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

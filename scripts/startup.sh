@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures the packaged api's and worker's JVM start: Quarkus' own "started in" time, the wall time until
+# /q/health/ready answers 200, and the resident set size once ready and idle. Runs each app N times (default 5)
+# against the Redis and PostgreSQL on 127.0.0.1 (database runstream_startup) and prints the medians.
+# Usage: scripts/startup.sh [N]     (package first: ./mvnw -DskipTests package)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+runs=${1:-5}
+min_java=21
+. .mvn/find-jdk.sh
+java="$runstream_jdk/bin/java"
+psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE runstream_startup' 2>/dev/null || true
+export QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://127.0.0.1:5432/runstream_startup
+export QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/runstream_startup
+export RUNSTREAM_KEY_PREFIX=runstream-startup
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+for app in api worker; do
+  port=$([ "$app" = api ] && echo 18180 || echo 18181)
+  : > "/tmp/startup-$app.tsv"
+  for _ in $(seq "$runs"); do
+    log=$(mktemp)
+    t0=$(date +%s%N)
+    QUARKUS_HTTP_PORT=$port "$java" -jar "$app/target/quarkus-app/quarkus-run.jar" > "$log" 2>&1 &
+    pid=$!
+    until curl -fs "localhost:$port/q/health/ready" > /dev/null 2>&1; do
+      kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+      sleep 0.05
+    done
+    t1=$(date +%s%N)
+    sleep 2 # let start-up work settle before reading the idle RSS
+    rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    quarkus_s=$(sed -n 's/.*started in \([0-9.]*\)s.*/\1/p' "$log")
+    printf '%s\t%s\t%s\n' "$quarkus_s" "$(( (t1 - t0) / 1000000 ))" "$(( rss_kb / 1024 ))" >> "/tmp/startup-$app.tsv"
+    kill $pid; wait $pid 2>/dev/null || true
+    rm -f "$log"
+  done
+  printf '%s: started_in_s=%s ready_ms=%s rss_idle_mib=%s (median of %s)\n' "$app" \
+    "$(cut -f1 "/tmp/startup-$app.tsv" | median)" "$(cut -f2 "/tmp/startup-$app.tsv" | median)" \
+    "$(cut -f3 "/tmp/startup-$app.tsv" | median)" "$runs"
+done

@@ -1,0 +1,104 @@
+package io.runstream.worker;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/** Settings of the worker. */
+@ConfigMapping(prefix = "runstream.worker")
+public interface WorkerConfig {
+
+    /** Most runs executing at once in this process ({@code RUNSTREAM_WORKER_CONCURRENCY}). Default is 10. */
+    @WithDefault("10")
+    int concurrency();
+
+    /**
+     * This worker's id in the pipeline directory and the consumer group. Default is the host name and the
+     * process id.
+     */
+    Optional<String> id();
+
+    /** How often the worker advertises its pipelines. Default is 5s. */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+
+    /** A worker whose last heartbeat is older than this no longer counts as serving. Default is 15s. */
+    @WithDefault("15s")
+    Duration liveness();
+
+    /** Pause between attempts to record a run's state while PostgreSQL is unavailable. Default is 1s. */
+    @WithDefault("1s")
+    Duration storeRetryBackoff();
+
+    /** How often running runs are checked for a cancel whose notification was missed. Default is 1s. */
+    @WithDefault("1s")
+    Duration cancelPollInterval();
+
+    /** Deliveries of one task after which it is a poison entry: dead-lettered and its run failed. Default is 5. */
+    @WithDefault("5")
+    int maxDeliveries();
+
+    /** How long a stopping worker lets its runs finish before leaving them to other workers. Default is 30s. */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    /** How often due delayed tasks (retries) are moved to their queue's stream. Default is 200ms. */
+    @WithDefault("200ms")
+    Duration delayedPollInterval();
+
+    /** How often dead consumers are looked for in the workers' group. Default is 1m. */
+    @WithDefault("1m")
+    Duration consumerCleanupInterval();
+
+    /** A consumer with nothing pending that has not read for this long is dead and removed. Default is 10m. */
+    @WithDefault("10m")
+    Duration deadConsumerIdle();
+
+    /** Retry policy of every pipeline that does not override it. */
+    Retry retry();
+
+    /**
+     * Per-pipeline settings by pipeline name, e.g. {@code runstream.worker.pipelines.resize.retry.max-attempts=5}.
+     */
+    Map<String, PipelineSettings> pipelines();
+
+    /** Retries of failed attempts: exponential backoff with jitter. */
+    interface Retry {
+        /** Attempts a run gets in all, the first included. Default is 3. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Delay before the second attempt; it doubles for each further one. Default is 1s. */
+        @WithDefault("1s")
+        Duration baseDelay();
+
+        /** Longest delay between attempts. Default is 5m. */
+        @WithDefault("5m")
+        Duration maxDelay();
+
+        /** Random spread of each delay, as a fraction of it (0.2: ±20 %). Default is 0.2. */
+        @WithDefault("0.2")
+        double jitter();
+    }
+
+    /** Settings of one pipeline. */
+    interface PipelineSettings {
+        /** Its retry policy; what is not set here comes from {@code runstream.worker.retry}. */
+        RetryOverride retry();
+    }
+
+    /** A pipeline's departures from the default retry policy. */
+    interface RetryOverride {
+        /** @see Retry#maxAttempts() */
+        Optional<Integer> maxAttempts();
+
+        /** @see Retry#baseDelay() */
+        Optional<Duration> baseDelay();
+
+        /** @see Retry#maxDelay() */
+        Optional<Duration> maxDelay();
+    }
+}

@@ -1,0 +1,33 @@
+package io.runstream.worker.demo;
+
+import io.runstream.worker.handler.Pipeline;
+import io.runstream.worker.handler.RunContext;
+import io.runstream.worker.handler.RunHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+
+/**
+ * Demo pipeline {@code fail}: fails with {@code input.message}; with {@code input.times = k} only the first k
+ * attempts fail and later ones return {@code {"attempt": n}}.
+ */
+@ApplicationScoped
+@Pipeline("fail")
+public class Fail implements RunHandler {
+
+    @Override
+    public Object handle(RunContext run) {
+        String message = run.input().path("message").asText("failed on purpose");
+        if (run.input().has("times") && run.attempt() > Demo.nonNegative(run, "times", 0)) {
+            return Map.of("attempt", run.attempt());
+        }
+        throw new DemoFailure(message);
+    }
+
+    /** The failure this pipeline is asked for. */
+    static final class DemoFailure extends RuntimeException {
+        DemoFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

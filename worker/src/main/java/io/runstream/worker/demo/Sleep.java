@@ -1,0 +1,21 @@
+package io.runstream.worker.demo;
+
+import io.runstream.worker.handler.Pipeline;
+import io.runstream.worker.handler.RunContext;
+import io.runstream.worker.handler.RunHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+
+/** Demo pipeline {@code sleep}: waits {@code input.ms} (default 100) and returns {@code {"slept": ms}}; honours cancel. */
+@ApplicationScoped
+@Pipeline("sleep")
+public class Sleep implements RunHandler {
+
+    @Override
+    public Object handle(RunContext run) throws InterruptedException {
+        long ms = Demo.nonNegative(run, "ms", 100);
+        Demo.pause(run, ms);
+        return Map.of("slept", ms);
+    }
+}

@@ -1,0 +1,88 @@
+package io.runstream.worker.dispatch;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.runstream.config.InstanceNames;
+import io.runstream.config.RunstreamConfig;
+import io.runstream.keys.RedisKeys;
+import io.runstream.queue.QueueInspector;
+import io.runstream.queue.RedisReplies;
+import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Removes dead consumers from the workers' group: those with nothing pending that have not read for
+ * {@code runstream.worker.dead-consumer-idle}. Consumer names are per process (host and pid), so without this
+ * every restart would leave one behind. A consumer that still holds entries is left alone: its entries are
+ * reclaimed first, and it is removed on a later pass.
+ */
+@ApplicationScoped
+public class ConsumerJanitor {
+
+    private static final Logger LOG = Logger.getLogger(ConsumerJanitor.class);
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final RedisKeys keys;
+    private final WorkerConfig config;
+    private final Set<String> queues;
+    private final String self;
+    private long timer = -1;
+
+    public ConsumerJanitor(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
+                           HandlerRegistry handlers) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.keys = runstream.keys();
+        this.config = config;
+        this.queues = new TreeSet<>(handlers.pipelines().values());
+        this.self = config.id().orElseGet(InstanceNames::hostAndPid);
+    }
+
+    void start(@Observes StartupEvent event) {
+        timer = vertx.setPeriodic(config.consumerCleanupInterval().toMillis(), id -> sweep());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private void sweep() {
+        Multi.createFrom().iterable(queues)
+                .onItem().transformToUniAndConcatenate(this::sweep)
+                .collect().last()
+                .subscribe().with(x -> { }, f -> LOG.debugf("Consumer clean-up failed: %s", f));
+    }
+
+    private Uni<Void> sweep(String queue) {
+        String stream = keys.tasks(queue);
+        return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(QueueInspector.GROUP))
+                .onItem().transformToMulti(reply -> Multi.createFrom().iterable(RedisReplies.records(reply)))
+                .filter(this::dead)
+                .onItem().transformToUniAndConcatenate(consumer -> redis.send(Request.cmd(Command.XGROUP)
+                                .arg("DELCONSUMER").arg(stream).arg(QueueInspector.GROUP).arg(consumer.get("name")))
+                        .invoke(() -> LOG.infof("Removed dead consumer %s of %s", consumer.get("name"), stream)))
+                .collect().last().replaceWithVoid();
+    }
+
+    private boolean dead(Map<String, String> consumer) {
+        return !self.equals(consumer.get("name"))
+                && "0".equals(consumer.get("pending"))
+                && Long.parseLong(consumer.getOrDefault("idle", "0")) > config.deadConsumerIdle().toMillis();
+    }
+}

@@ -1,0 +1,91 @@
+package io.runstream.worker.dispatch;
+
+import io.runstream.events.RunEventWriter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.runstream.json.Json;
+import io.runstream.worker.handler.RunContext;
+
+import java.util.UUID;
+
+/** One attempt of a run as its handler sees it. */
+final class Execution implements RunContext {
+
+    private final RunStore.StartedRun run;
+    private final JsonNode input;
+    private final RunEventWriter events;
+    private volatile boolean cancelled;
+    private volatile boolean stopping;
+
+    Execution(RunStore.StartedRun run, RunEventWriter events) {
+        this.run = run;
+        this.input = Json.tree(run.inputJson());
+        this.events = events;
+    }
+
+    @Override
+    public UUID runId() {
+        return run.id();
+    }
+
+    @Override
+    public String pipeline() {
+        return run.pipeline();
+    }
+
+    @Override
+    public int attempt() {
+        return run.attempt();
+    }
+
+    @Override
+    public JsonNode input() {
+        return input;
+    }
+
+    @Override
+    public <T> T input(Class<T> type) {
+        try {
+            return Json.mapper().treeToValue(input, type);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("input does not fit " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void output(String chunk) {
+        events.output(chunk);
+    }
+
+    @Override
+    public void progress(int percent, String message) {
+        events.progress(percent, message);
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled || stopping;
+    }
+
+    /** The run was cancelled by a client: the handler should stop, and the run ends {@code cancelled}. */
+    void cancel() {
+        cancelled = true;
+    }
+
+    /** The worker is stopping: the handler should stop, and the run is left for another worker. */
+    void stop() {
+        stopping = true;
+    }
+
+    boolean cancelledByClient() {
+        return cancelled;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    RunEventWriter events() {
+        return events;
+    }
+}

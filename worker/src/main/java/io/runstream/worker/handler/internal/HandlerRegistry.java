@@ -1,0 +1,155 @@
+package io.runstream.worker.handler.internal;
+
+import io.runstream.worker.demo.DemoConfig;
+import io.runstream.worker.handler.Pipeline;
+import io.runstream.worker.handler.ReactiveRunHandler;
+import io.runstream.worker.handler.RunContext;
+import io.runstream.worker.handler.RunHandler;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.spi.Bean;
+
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+
+/**
+ * The pipelines this worker serves: every {@link RunHandler} and {@link ReactiveRunHandler} bean, keyed by its
+ * {@link Pipeline} name. Built once at start; a duplicate or missing name fails the start with a message naming
+ * the beans involved.
+ */
+@ApplicationScoped
+public class HandlerRegistry {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+    private static final String DEMO_PACKAGE = "io.runstream.worker.demo";
+
+    private final Map<String, Registered> handlers;
+
+    /** Built by CDI at the worker's start, from every handler bean; fails the start on a bad registration. */
+    public HandlerRegistry(@Any Instance<RunHandler> blocking, @Any Instance<ReactiveRunHandler> reactive,
+                           DemoConfig demo) {
+        List<Candidate> candidates = new ArrayList<>();
+        for (Instance.Handle<RunHandler> h : blocking.handles()) {
+            candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
+                    (ctx, vt) -> Uni.createFrom().item(() -> callBlocking(h.get(), ctx)).runSubscriptionOn(vt)));
+        }
+        for (Instance.Handle<ReactiveRunHandler> h : reactive.handles()) {
+            candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
+                    (ctx, vt) -> Uni.createFrom().deferred(() -> h.get().handle(ctx)).map(x -> (Object) x)));
+        }
+        this.handlers = build(candidates, demo.enabled());
+    }
+
+    /**
+     * The registrations of {@code candidates}, by pipeline name.
+     *
+     * @throws IllegalStateException naming the pipeline and both classes when a name is taken twice, or the class
+     *                               when a name or queue is invalid or {@code @Pipeline} is missing
+     */
+    static Map<String, Registered> build(List<Candidate> candidates, boolean demoEnabled) {
+        Map<String, Registered> found = new TreeMap<>();
+        for (Candidate candidate : candidates) {
+            Class<?> type = candidate.beanClass();
+            if (!demoEnabled && type.getPackageName().equals(DEMO_PACKAGE)) {
+                continue;
+            }
+            Pipeline pipeline = candidate.pipeline();
+            if (pipeline == null) {
+                throw new IllegalStateException("handler " + type.getName()
+                        + " has no @Pipeline(\"name\"): annotate it with the pipeline it serves");
+            }
+            if (!NAME.matcher(pipeline.value()).matches() || !NAME.matcher(pipeline.queue()).matches()) {
+                throw new IllegalStateException("handler " + type.getName() + " has an invalid pipeline name or "
+                        + "queue ('" + pipeline.value() + "', '" + pipeline.queue() + "'): use letters, digits, "
+                        + "'.', '_' or '-', at most 100, starting with a letter or digit");
+            }
+            Registered previous = found.putIfAbsent(pipeline.value(),
+                    new Registered(pipeline.value(), pipeline.queue(), type, candidate.invoker()));
+            if (previous != null) {
+                throw new IllegalStateException("pipeline '" + pipeline.value() + "' is registered twice: by "
+                        + previous.beanClass().getName() + " and by " + type.getName());
+            }
+        }
+        return Collections.unmodifiableMap(found);
+    }
+
+    private static Pipeline pipelineOf(Bean<?> bean) {
+        for (Annotation qualifier : bean.getQualifiers()) {
+            if (qualifier instanceof Pipeline p) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static Object callBlocking(RunHandler handler, RunContext ctx) {
+        try {
+            return handler.handle(ctx);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new HandlerException(e);
+        }
+    }
+
+    /** The handler of {@code pipeline}, if this worker serves it. */
+    public Optional<Registered> find(String pipeline) {
+        return Optional.ofNullable(handlers.get(pipeline));
+    }
+
+    /** Pipeline name → queue of every served pipeline, sorted by name. */
+    public Map<String, String> pipelines() {
+        Map<String, String> result = new LinkedHashMap<>();
+        handlers.values().forEach(r -> result.put(r.name(), r.queue()));
+        return result;
+    }
+
+    /** Served pipeline names, comma separated, for messages. */
+    public String names() {
+        return handlers.isEmpty() ? "none" : String.join(", ", handlers.keySet());
+    }
+
+    /** How a registered handler is started. */
+    @FunctionalInterface
+    public interface Invoker {
+        Uni<Object> invoke(RunContext context, Executor virtualThreads);
+    }
+
+    /**
+     * A handler bean found at start.
+     *
+     * @param beanClass the bean's class
+     * @param pipeline  its {@code @Pipeline}, or null when it has none
+     * @param invoker   starts one attempt
+     */
+    record Candidate(Class<?> beanClass, Pipeline pipeline, Invoker invoker) {
+    }
+
+    /**
+     * A registered handler.
+     *
+     * @param name      pipeline name
+     * @param queue     queue it serves
+     * @param beanClass the bean behind it, for messages
+     * @param invoker   starts one attempt
+     */
+    public record Registered(String name, String queue, Class<?> beanClass, Invoker invoker) {
+    }
+
+    /** A checked exception thrown by a blocking handler, carried unchecked; its message is the cause's. */
+    public static final class HandlerException extends RuntimeException {
+        HandlerException(Exception cause) {
+            super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+        }
+    }
+}

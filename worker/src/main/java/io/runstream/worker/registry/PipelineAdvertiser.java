@@ -1,0 +1,66 @@
+package io.runstream.worker.registry;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.runstream.config.InstanceNames;
+import io.runstream.pipeline.PipelineDirectory;
+import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * Tells the api which pipelines exist: advertises this worker's pipelines in the {@link PipelineDirectory} at
+ * start and every {@code runstream.worker.heartbeat-interval}, and withdraws them on a clean stop. A worker that
+ * dies stops counting once its last heartbeat is older than {@code runstream.worker.liveness}.
+ */
+@ApplicationScoped
+public class PipelineAdvertiser {
+
+    private static final Logger LOG = Logger.getLogger(PipelineAdvertiser.class);
+
+    private final PipelineDirectory directory;
+    private final HandlerRegistry handlers;
+    private final WorkerConfig config;
+    private final Vertx vertx;
+    private final String workerId;
+    private long timer = -1;
+
+    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerConfig config, Vertx vertx) {
+        this.directory = directory;
+        this.handlers = handlers;
+        this.config = config;
+        this.vertx = vertx;
+        this.workerId = config.id().orElseGet(InstanceNames::hostAndPid);
+    }
+
+    void start(@Observes StartupEvent event) {
+        Duration interval = config.heartbeatInterval();
+        if (!interval.minus(config.liveness()).isNegative()) {
+            throw new IllegalArgumentException("runstream.worker.heartbeat-interval (" + interval
+                    + ") must be shorter than runstream.worker.liveness (" + config.liveness() + ")");
+        }
+        advertise();
+        timer = vertx.setPeriodic(interval.toMillis(), id -> advertise());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        try {
+            directory.withdraw(workerId, handlers.pipelines().keySet()).await().atMost(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            LOG.infof("Could not withdraw pipelines at stop (they expire by themselves): %s", e.toString());
+        }
+    }
+
+    private void advertise() {
+        directory.advertise(workerId, handlers.pipelines(), config.liveness())
+                .subscribe().with(x -> { }, f -> LOG.warnf("Could not advertise pipelines: %s", f.toString()));
+    }
+}

@@ -1,0 +1,30 @@
+package io.runstream.worker;
+
+import io.runstream.worker.handler.Pipeline;
+import io.runstream.worker.handler.RunContext;
+import io.runstream.worker.handler.RunHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test pipeline {@code probe}: sleeps {@code input.ms} and records how many probes ran at the same time. */
+@ApplicationScoped
+@Pipeline("probe")
+public class ConcurrencyProbe implements RunHandler {
+
+    static final AtomicInteger RUNNING = new AtomicInteger();
+    static final AtomicInteger MAX_RUNNING = new AtomicInteger();
+
+    @Override
+    public Object handle(RunContext run) throws InterruptedException {
+        int now = RUNNING.incrementAndGet();
+        MAX_RUNNING.accumulateAndGet(now, Math::max);
+        try {
+            Thread.sleep(run.input().path("ms").asLong(100));
+            return Map.of("virtual", Thread.currentThread().isVirtual());
+        } finally {
+            RUNNING.decrementAndGet();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.runstream.worker;
+
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.runstream.json.Json;
+import io.runstream.local.RunstreamTestResource;
+import io.runstream.pipeline.PipelineDirectory;
+import io.runstream.pipeline.PipelineInfo;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The worker against real Redis and PostgreSQL: tasks in, handlers run, outcomes and events recorded. */
+@QuarkusTest
+@WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class WorkerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Inject
+    WorkerFixture fixture;
+
+    @Inject
+    PipelineDirectory directory;
+
+    @Test
+    void echoCompletesWithItsInputAsResultAndIsAckedAfterwards() {
+        UUID id = fixture.submit("echo", "{\"a\":1,\"b\":[true,null]}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        Row run = fixture.run(id);
+        assertThat(Json.tree(run.getString("result"))).isEqualTo(Json.tree("{\"a\":1,\"b\":[true,null]}"));
+        assertThat(run.getInteger("attempt")).isEqualTo(1);
+        assertThat(run.getOffsetDateTime("started_at")).isNotNull();
+        assertThat(run.getOffsetDateTime("completed_at")).isAfterOrEqualTo(run.getOffsetDateTime("started_at"));
+        await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
+    }
+
+    @Test
+    void generateWritesItsEventsInOrderThenTheOutcome() {
+        UUID id = fixture.submit("generate", "{\"chunks\":30,\"delayMs\":1}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        await().atMost(WAIT).until(() -> fixture.events(id).stream()
+                .anyMatch(e -> e.payload().get("data").contains("\"completed\"")));
+        List<StreamMessage<String, String, String>> events = fixture.events(id);
+        List<String> types = events.stream().map(e -> e.payload().get("type")).toList();
+        List<String> expected = new ArrayList<>(List.of("status"));
+        IntStream.range(0, 30).forEach(i -> expected.add("output"));
+        expected.addAll(List.of("result", "status"));
+        assertThat(types).containsExactlyElementsOf(expected);
+        assertThat(events.subList(1, 31)).extracting(e -> Json.tree(e.payload().get("data")).get("chunk").asText())
+                .containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "token-" + i + " ").toList());
+        assertThat(events.getFirst().payload()).containsEntry("attempt", "1");
+        assertThat(Json.tree(events.get(31).payload().get("data")).get("result").asText())
+                .isEqualTo(Json.tree(fixture.run(id).getString("result")).asText());
+        assertThat(fixture.redis().key().ttl(fixture.keys().events(id))).isBetween(1L, 86_400L);
+    }
+
+    @Test
+    void aFailingRunIsRetriedWithBackoffThenFailsAfterItsLastAttempt() {
+        UUID id = fixture.submit("fail", "{\"message\":\"disk on fire\"}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
+        Row run = fixture.run(id);
+        assertThat(run.getInteger("attempt")).isEqualTo(3);
+        assertThat(run.getString("error")).isEqualTo("disk on fire");
+        assertThat(run.getString("result")).isNull();
+        assertThat(run.getOffsetDateTime("completed_at")).isNotNull();
+        await().atMost(WAIT).until(() -> fixture.events(id).stream().anyMatch(e -> e.payload().get("data")
+                .contains("\"failed\"")));
+        assertThat(fixture.events(id)).filteredOn(e -> e.payload().get("type").equals("error"))
+                .extracting(e -> Json.tree(e.payload().get("data")).get("retryable").asBoolean())
+                .containsExactly(true, true, false);
+        assertThat(fixture.events(id)).filteredOn(e -> e.payload().get("type").equals("status"))
+                .extracting(e -> Json.tree(e.payload().get("data")).get("status").asText() + "@" + e.payload().get("attempt"))
+                .containsExactly("running@1", "queued@1", "running@2", "queued@2", "running@3", "failed@3");
+    }
+
+    @Test
+    void aRunThatFailsTwiceCompletesOnItsThirdAttempt() {
+        UUID id = fixture.submit("fail", "{\"times\":2}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(3);
+        assertThat(fixture.run(id).getString("result")).isEqualTo("{\"attempt\":3}");
+        await().atMost(WAIT).until(() -> fixture.events(id).stream().anyMatch(e -> e.payload().get("data")
+                .contains("\"completed\"")));
+        assertThat(fixture.events(id)).filteredOn(e -> e.payload().get("type").equals("result")).hasSize(1);
+    }
+
+    @Test
+    void theTaskOfADeadWorkerIsReclaimedAndTheRunRestartsAsANewAttempt() {
+        UUID id = fixture.submit(null, "echo", "{\"v\":7}");
+        String entry = fixture.takeAsGhost(id, "echo");
+        fixture.markRunning(id, entry);
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(2);
+        assertThat(fixture.run(id).getString("result")).isEqualTo("{\"v\":7}");
+        await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
+    }
+
+    @Test
+    void aTaskDeliveredTooOftenIsDeadLetteredAndItsRunFailed() {
+        UUID id = fixture.submit(null, "echo", "{}");
+        String entry = fixture.takeAsGhost(id, "echo");
+        // five deliveries already: the reclaim by the worker is the sixth, one over max-deliveries
+        fixture.redis().execute("XCLAIM", fixture.keys().tasks("default"), "workers", "ghost", "0", entry,
+                "RETRYCOUNT", "5");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
+        assertThat(fixture.run(id).getString("error")).startsWith("task delivered 6 times without an outcome");
+        await().atMost(WAIT).until(() -> fixture.redis().stream(String.class)
+                .xlen(fixture.keys().deadLetter("default")) >= 1);
+        assertThat(fixture.redis().stream(String.class).xrange(fixture.keys().deadLetter("default"),
+                        io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")))
+                .anySatisfy(letter -> assertThat(letter.payload()).containsEntry("source-id", entry)
+                        .hasEntrySatisfying("reason", r -> assertThat(r).contains("given up")));
+    }
+
+    @Test
+    void deadConsumersWithNothingPendingAreRemovedFromTheGroup() {
+        String tasks = fixture.keys().tasks("default");
+        await().atMost(WAIT).until(() -> fixture.redis().key().exists(tasks));
+        fixture.redis().execute("XGROUP", "CREATECONSUMER", tasks, "workers", "long-gone");
+
+        await().atMost(WAIT).until(() -> !fixture.redis().execute("XINFO", "CONSUMERS", tasks, "workers").toString()
+                .contains("long-gone"));
+        // this worker's own consumer stays
+        assertThat(fixture.redis().execute("XINFO", "CONSUMERS", tasks, "workers").size()).isEqualTo(1);
+    }
+
+    @Test
+    void badDemoInputFailsTheRunNamingTheField() {
+        UUID id = fixture.submit("sleep", "{\"ms\":\"long\"}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
+        assertThat(fixture.run(id).getString("error")).contains("input.ms must be a whole number");
+    }
+
+    @Test
+    void unknownPipelineFailsTheRunListingTheKnownOnes() {
+        UUID id = fixture.submit("no-such-pipeline", null);
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
+        assertThat(fixture.run(id).getString("error")).isEqualTo(
+                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, probe, sleep");
+    }
+
+    @Test
+    void undecodableTaskGoesToTheDeadLetterStream() {
+        fixture.redis().stream(String.class).xadd(fixture.keys().tasks("default"), Map.of("payload", "not json"));
+
+        await().atMost(WAIT).until(() -> fixture.redis().stream(String.class)
+                .xlen(fixture.keys().deadLetter("default")) == 1);
+        await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
+    }
+
+    @Test
+    void runsAtMostTheConfiguredNumberAtOnceOnVirtualThreads() {
+        ConcurrencyProbe.MAX_RUNNING.set(0);
+        List<UUID> ids = IntStream.range(0, 8).mapToObj(i -> fixture.submit("probe", "{\"ms\":150}")).toList();
+
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> fixture.status(id).equals("completed")));
+        assertThat(ConcurrencyProbe.MAX_RUNNING.get()).isEqualTo(2);
+        assertThat(ids).allSatisfy(id -> assertThat(fixture.run(id).getString("result"))
+                .isEqualTo("{\"virtual\":true}"));
+    }
+
+    @Test
+    void advertisesItsPipelinesWithALiveWorker() {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(directory.list(Duration.ofSeconds(15))
+                .await().atMost(WAIT))
+                .extracting(PipelineInfo::name, PipelineInfo::queue, PipelineInfo::workers)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple("echo", "default", 1),
+                        org.assertj.core.groups.Tuple.tuple("fail", "default", 1),
+                        org.assertj.core.groups.Tuple.tuple("generate", "default", 1),
+                        org.assertj.core.groups.Tuple.tuple("probe", "default", 1),
+                        org.assertj.core.groups.Tuple.tuple("sleep", "default", 1)));
+    }
+
+    @Test
+    void aTerminalRunDeliveredAgainIsNotRunAgain() {
+        UUID id = fixture.submit("echo", "1");
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
+
+        // the same task once more, as after a redelivery
+        fixture.redis().stream(String.class).xadd(fixture.keys().tasks("default"),
+                Map.of("payload", new io.runstream.task.TaskMessage(id, "echo").encode()));
+        // tasks are read in stream order: once a later run is done and nothing is pending, the repeat was settled
+        UUID later = fixture.submit("echo", "2");
+        await().atMost(WAIT).until(() -> fixture.status(later).equals("completed") && fixture.pendingTasks() == 0);
+        assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(1);
+        assertThat(fixture.events(id)).filteredOn(e -> e.payload().get("type").equals("result")).hasSize(1);
+    }
+}
