@@ -52,19 +52,24 @@ class WorkerCrashEndToEndTest {
     void runsOfAKilledWorkerCompleteOnAnotherEachWithOneResult() throws Exception {
         List<String> ids = IntStream.range(0, 20).mapToObj(i -> client.submit("sleep", "{\"ms\":3000}")).toList();
         await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> client.status(id).equals("running")));
-        int survivor = apps.startWorker(FAST_RECLAIM);
 
+        // killed while all 20 run (they take 3 s); the survivor starts after the kill, so on a loaded machine its
+        // start-up cannot outlast the runs and let the dead worker finish them first
         Instant killed = Instant.now();
         apps.killWorker(0);
+        int survivor = apps.startWorker(FAST_RECLAIM);
+        Instant up = Instant.now();
         await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> client.status(id).equals("completed")));
         Duration recovery = Duration.between(killed, Instant.now());
+        Duration afterUp = Duration.between(up, Instant.now());
 
         assertThat(ids).allSatisfy(id -> assertThat(client.run(id).get("attempt").asInt()).isEqualTo(2));
         assertThat(resultEvents(ids)).as("result events per run").containsOnly(1L);
-        System.out.printf("kill -9 of a worker with 20 runs of 3 s: all completed on worker %d %d ms after the kill%n",
-                survivor, recovery.toMillis());
-        // visibility timeout 2 s + reclaim interval + the 3 s the runs take again + start-up slack
-        assertThat(recovery).isLessThan(Duration.ofSeconds(15));
+        System.out.printf("kill -9 of a worker with 20 runs of 3 s: all completed on worker %d %d ms after the kill,"
+                + " %d ms after it was up%n", survivor, recovery.toMillis(), afterUp.toMillis());
+        // from the survivor being up: what is left of the 2 s visibility timeout + reclaim interval + the 3 s the
+        // runs take again + slack
+        assertThat(afterUp).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
