@@ -1,11 +1,18 @@
 package io.runstream.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runstream.local.AppProcesses;
 import io.runstream.local.LocalInfrastructure;
+import io.runstream.local.SseRecorder;
+import io.runstream.local.SseRecorder.Event;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -13,30 +20,48 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Runs the peer benchmark's scenarios (see {@code shared/peers/bullmq/README.md}) against Runstream's full path:
- * HTTP submit → PostgreSQL → task stream → worker → PostgreSQL, with the packaged api and one worker as
- * processes. Prints one {@code key=value} line per scenario, in the peer harness' field names where they mean the
- * same. Times come from PostgreSQL's timestamps of each run (created, started, completed), so they are what the
- * system recorded, not what a client saw.
+ * Runs the peer benchmark's scenarios (see {@code shared/peers/bullmq/README.md}) against Runstream and prints one
+ * {@code key=value} line per scenario and path, in the peer harness' field names where they mean the same.
+ * <ul>
+ *   <li>{@code path=queue}: the queue layer alone — the {@code bench-queue} app (our connector's producer and a
+ *   consumer at the worker's concurrency in one process, no PostgreSQL), the peer harness' shape.</li>
+ *   <li>{@code path=http}: the full path — HTTP submit → PostgreSQL → task stream → worker → PostgreSQL (and SSE
+ *   for the streamed scenarios), with the packaged api and worker as processes. Times come from PostgreSQL's
+ *   timestamps of each run and from the Redis entry ids of its events, so they are what the system recorded.</li>
+ * </ul>
  *
  * <pre>
  * java -jar bench/target/runstream-bench-*.jar [--smoke] [scenario ...]
  * </pre>
- * Scenarios: {@code noop-throughput}, {@code single-add-latency}. {@code --smoke} runs them with tiny counts.
+ * {@code --smoke} runs the scenarios with tiny counts (the build does, so the driver cannot rot).
  */
 public final class Bench {
 
+    static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup");
+
+    private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long DEADLINE_NANOS = TimeUnit.MINUTES.toNanos(10);
+
     private final boolean smoke;
     private final PrintStream out;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     Bench(boolean smoke, PrintStream out) {
         this.smoke = smoke;
@@ -47,26 +72,72 @@ public final class Bench {
         List<String> names = new ArrayList<>(Arrays.asList(args));
         boolean smoke = names.remove("--smoke");
         if (names.isEmpty()) {
-            names = List.of("noop-throughput", "single-add-latency");
+            names = SCENARIOS;
         }
         Bench bench = new Bench(smoke, System.out);
         for (String name : names) {
             bench.run(name);
         }
+        System.exit(0); // the SSE clients' HTTP client keeps threads alive
     }
 
-    /** Runs scenario {@code name}; returns its result line. */
-    String run(String name) throws Exception {
-        Map<String, Object> result = switch (name) {
-            case "noop-throughput" -> noopThroughput();
-            case "single-add-latency" -> singleAddLatency();
-            default -> throw new IllegalArgumentException("unknown scenario '" + name
-                    + "'; known: noop-throughput, single-add-latency");
+    /** Runs scenario {@code name}; prints and returns its result lines. */
+    List<String> run(String name) throws Exception {
+        List<String> lines = switch (name) {
+            case "noop-throughput" -> List.of(queueLayer(name, smoke ? 500 : 20_000, smoke ? 100 : 1_000, 50),
+                    line(name, noopThroughput()));
+            case "single-add-latency" -> List.of(queueLayer(name, smoke ? 50 : 2_000, smoke ? 20 : 200, 1),
+                    line(name, singleAddLatency()));
+            case "streamed-output" -> List.of(line(name, streamedOutput()));
+            case "fanout" -> List.of(line(name, fanout()));
+            case "crash-recovery" -> List.of(line(name, crashRecovery(false)));
+            case "crash-recovery-fast" -> List.of(line(name, crashRecovery(true)));
+            case "startup" -> List.of(line(name, startup()));
+            default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
-        String line = "system=runstream path=http scenario=" + name + " " + result.entrySet().stream()
+        lines.forEach(out::println);
+        return lines;
+    }
+
+    private static String line(String scenario, Map<String, Object> result) {
+        return "system=runstream path=http scenario=" + scenario + " " + result.entrySet().stream()
                 .map(e -> e.getKey() + "=" + format(e.getValue())).collect(Collectors.joining(" "));
-        out.println(line);
-        return line;
+    }
+
+    // --- queue layer --------------------------------------------------------------------------------------------
+
+    /** Runs {@code scenario} in the bench-queue app on a stream of its own; returns the app's result line. */
+    private String queueLayer(String scenario, int runs, int warmup, int concurrency) throws Exception {
+        Path jar = ROOT.resolve("bench-queue/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the project first (./mvnw -DskipTests install)");
+        }
+        Path log = ROOT.resolve("bench/target/bench-logs/queue-" + scenario + ".log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_REDIS_HOSTS", LocalInfrastructure.shared().redisUri());
+        env.put("BENCH_SCENARIO", scenario);
+        env.put("BENCH_RUNS", Integer.toString(runs));
+        env.put("BENCH_WARMUP", Integer.toString(warmup));
+        env.put("BENCH_CONCURRENCY", Integer.toString(concurrency));
+        env.put("BENCH_STREAM", "rs-bench-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())
+                + ":{q:bench}:tasks");
+        Process app = builder.start();
+        if (!app.waitFor(10, TimeUnit.MINUTES)) {
+            app.destroyForcibly();
+            throw new IllegalStateException("the queue-layer benchmark did not end in 10 minutes; see " + log);
+        }
+        return Files.readAllLines(log).stream().filter(l -> l.startsWith("system=runstream path=queue")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the queue-layer benchmark exited with " + app.exitValue()
+                        + " and no result; see " + log));
+    }
+
+    // --- full path ----------------------------------------------------------------------------------------------
+
+    private AppProcesses apps(String scenario) throws IOException {
+        return new AppProcesses("bench", scenario, LocalInfrastructure.shared());
     }
 
     /**
@@ -76,14 +147,14 @@ public final class Bench {
     private Map<String, Object> noopThroughput() throws Exception {
         int runs = smoke ? 200 : Integer.getInteger("bench.noop.runs", 20_000);
         int warmup = smoke ? 50 : 1_000;
-        try (AppProcesses apps = new AppProcesses("bench", "noop-throughput", LocalInfrastructure.shared())) {
+        try (AppProcesses apps = apps("noop-throughput")) {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
-            submitConcurrently(apps, warmup, 64);
-            awaitAllEnded(apps, warmup);
+            submitConcurrently(apps, warmup, 64, "echo", "{}", id -> { });
+            awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
             long started = System.nanoTime();
-            submitConcurrently(apps, runs, 64);
+            submitConcurrently(apps, runs, 64, "echo", "{}", id -> { });
             double submitSeconds = (System.nanoTime() - started) / 1e9;
-            awaitAllEnded(apps, warmup + runs);
+            awaitRuns(apps, warmup + runs, "status IN ('completed', 'failed')");
             Map<String, Object> r = new LinkedHashMap<>();
             try (Connection db = connect(apps)) {
                 r.putAll(query(db, """
@@ -98,6 +169,7 @@ public final class Bench {
             r.put("concurrency", 50);
             r.put("enqueue_per_s", runs / submitSeconds);
             r.put("api_rss_mib", apps.apiRssMib());
+            r.put("worker_rss_mib", apps.workerRssMib(0));
             apps.stop();
             return r;
         }
@@ -107,24 +179,24 @@ public final class Bench {
     private Map<String, Object> singleAddLatency() throws Exception {
         int runs = smoke ? 50 : Integer.getInteger("bench.single.runs", 2_000);
         int warmup = smoke ? 20 : 200;
-        try (AppProcesses apps = new AppProcesses("bench", "single-add-latency", LocalInfrastructure.shared())) {
+        try (AppProcesses apps = apps("single-add-latency")) {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "1"));
             for (int i = 0; i < warmup; i++) {
-                submit(apps).join();
+                submit(apps, "echo", "{}").join();
             }
-            awaitAllEnded(apps, warmup);
+            awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
             double[] addMillis = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t0 = System.nanoTime();
-                submit(apps).join();
+                submit(apps, "echo", "{}").join();
                 addMillis[i] = (System.nanoTime() - t0) / 1e6;
             }
-            awaitAllEnded(apps, warmup + runs);
+            awaitRuns(apps, warmup + runs, "status IN ('completed', 'failed')");
             Arrays.sort(addMillis);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("runs", runs);
-            r.put("add_p50_ms", addMillis[(int) (runs * 0.5)]);
-            r.put("add_p99_ms", addMillis[Math.min(runs - 1, (int) (runs * 0.99))]);
+            r.put("add_p50_ms", percentile(addMillis, 0.5));
+            r.put("add_p99_ms", percentile(addMillis, 0.99));
             try (Connection db = connect(apps)) {
                 r.putAll(query(db, """
                         SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM started_at - created_at) * 1000) AS start_p50_ms,
@@ -137,43 +209,243 @@ public final class Bench {
         }
     }
 
-    private static void submitConcurrently(AppProcesses apps, int runs, int inFlight) throws InterruptedException {
+    /**
+     * N {@code generate} runs of E output events each, worker concurrency 50, one SSE client per run connected as
+     * soon as its submit is answered (it catches up on what it missed, as the peer's listener reads from 0-0).
+     */
+    private Map<String, Object> streamedOutput() throws Exception {
+        int runs = smoke ? 20 : 500;
+        int events = smoke ? 10 : 100;
+        String input = "{\"chunks\":" + events + ",\"delayMs\":0}";
+        try (AppProcesses apps = apps("streamed-output")) {
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
+            List<SseRecorder> warm = new ArrayList<>();
+            submitConcurrently(apps, smoke ? 5 : 50, 64, "generate", input, id -> warm.add(follow(apps, id)));
+            awaitClosed(warm);
+
+            List<SseRecorder> clients = java.util.Collections.synchronizedList(new ArrayList<>());
+            long t0 = System.currentTimeMillis();
+            submitConcurrently(apps, runs, 64, "generate", input, id -> clients.add(follow(apps, id)));
+            awaitClosed(clients);
+            long received = 0;
+            long distinct = 0;
+            long lastReceipt = t0;
+            List<Long> latencies = new ArrayList<>();
+            for (SseRecorder client : clients) {
+                List<Event> outputs = client.events().stream().filter(e -> e.type().equals("output")).toList();
+                received += outputs.size();
+                distinct += outputs.stream().map(Event::id).distinct().count();
+                for (Event e : outputs) {
+                    latencies.add(e.receivedAtMillis() - e.writtenAtMillis());
+                    lastReceipt = Math.max(lastReceipt, e.receivedAtMillis());
+                }
+            }
+            latencies.sort(Long::compare);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("runs", runs);
+            r.put("events_per_run", events);
+            r.put("concurrency", 50);
+            r.put("received", received);
+            r.put("events_per_s", received / ((lastReceipt - t0) / 1e3));
+            r.put("lost", (long) runs * events - distinct);
+            r.put("dup", received - distinct);
+            r.put("deliver_p50_ms", percentile(latencies, 0.5));
+            r.put("deliver_p99_ms", percentile(latencies, 0.99));
+            r.put("clients_ended_ok", clients.stream().filter(c -> c.closed().join() == 200
+                    && !c.events().isEmpty() && c.events().getLast().type().equals("end")).count());
+            apps.stop();
+            return r;
+        }
+    }
+
+    /** One {@code generate} run followed by N SSE clients, all connected before it starts producing. */
+    private Map<String, Object> fanout() throws Exception {
+        int clientsWanted = smoke ? 20 : 1_000;
+        int events = smoke ? 20 : 100;
+        try (AppProcesses apps = apps("fanout")) {
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "1"));
+            // a long sleep keeps the worker busy, so every client is connected before the run produces anything
+            String blocker = submit(apps, "sleep", "{\"ms\":600000}").join();
+            awaitRuns(apps, 1, "status = 'running'");
+            String id = submit(apps, "generate", "{\"chunks\":" + events + ",\"delayMs\":10}").join();
+            List<SseRecorder> clients = new ArrayList<>();
+            for (int i = 0; i < clientsWanted; i++) {
+                clients.add(follow(apps, id));
+            }
+            for (SseRecorder client : clients) {
+                client.connected().get(1, TimeUnit.MINUTES);
+            }
+            long connectedRss = apps.apiRssMib();
+            post(apps, "/api/runs/" + blocker + "/cancel");
+            awaitClosed(clients);
+            List<Long> latencies = new ArrayList<>();
+            long complete = 0;
+            for (SseRecorder client : clients) {
+                List<Event> outputs = client.events().stream().filter(e -> e.type().equals("output")).toList();
+                if (client.closed().join() == 200 && outputs.size() == events
+                        && outputs.stream().map(Event::id).distinct().count() == events) {
+                    complete++;
+                }
+                outputs.forEach(e -> latencies.add(e.receivedAtMillis() - e.writtenAtMillis()));
+            }
+            latencies.sort(Long::compare);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("clients", clientsWanted);
+            r.put("events", events);
+            r.put("clients_complete", complete);
+            r.put("delivered", latencies.size());
+            r.put("lost", (long) clientsWanted * events - latencies.size());
+            r.put("deliver_p50_ms", percentile(latencies, 0.5));
+            r.put("deliver_p99_ms", percentile(latencies, 0.99));
+            r.put("deliver_max_ms", latencies.isEmpty() ? -1 : latencies.getLast());
+            r.put("api_rss_connected_mib", connectedRss);
+            apps.stop();
+            return r;
+        }
+    }
+
+    /**
+     * N runs of 200 ms queued, then a worker at concurrency N takes them all; it is SIGKILLed as soon as every run
+     * has started and a new worker is started at once. Recovery = kill → every run ended.
+     */
+    private Map<String, Object> crashRecovery(boolean fast) throws Exception {
+        int runs = smoke ? 20 : 200;
+        Map<String, String> env = new HashMap<>(Map.of("RUNSTREAM_WORKER_CONCURRENCY", Integer.toString(runs)));
+        if (fast) {
+            env.put("MP_MESSAGING_INCOMING_TASKS_VISIBILITY_TIMEOUT_MS", "5000");
+            env.put("MP_MESSAGING_INCOMING_TASKS_RECLAIM_INTERVAL_MS", "1000");
+            env.put("MP_MESSAGING_INCOMING_TASKS_HEARTBEAT_INTERVAL_MS", "2000");
+        }
+        try (AppProcesses apps = apps(fast ? "crash-recovery-fast" : "crash-recovery")) {
+            // a first worker only makes the pipelines known; the runs are queued while no worker runs
+            apps.start(env);
+            apps.terminateWorker(0);
+            List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+            submitConcurrently(apps, runs, 64, "sleep", "{\"ms\":200}", ids::add);
+            int doomed = apps.startWorker(env);
+            awaitRuns(apps, runs, "started_at IS NOT NULL");
+            long killed = System.nanoTime();
+            apps.killWorker(doomed);
+            Map<String, Object> atKill;
+            try (Connection db = connect(apps)) {
+                atKill = query(db, "SELECT count(*) FILTER (WHERE status = 'completed') AS completed_at_kill, "
+                        + "count(*) FILTER (WHERE status = 'running') AS running_at_kill FROM runs");
+            }
+            apps.startWorker(env);
+            double workerReady = (System.nanoTime() - killed) / 1e9;
+            awaitRuns(apps, runs, "status IN ('completed', 'failed')");
+            double recovery = (System.nanoTime() - killed) / 1e9;
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("runs", runs);
+            r.put("work_ms", 200);
+            r.put("visibility_timeout_ms", fast ? 5000 : 30000);
+            r.putAll(atKill);
+            r.put("recovery_s", recovery);
+            r.put("new_worker_ready_s", workerReady);
+            try (Connection db = connect(apps)) {
+                r.putAll(query(db, "SELECT count(*) FILTER (WHERE status <> 'completed') AS completed_never, "
+                        + "count(*) FILTER (WHERE attempt > 1) AS reexecuted FROM runs"));
+            }
+            r.put("completed_twice", apps.resultEventsPerRun(ids).stream().filter(n -> n > 1).count());
+            apps.stop();
+            return r;
+        }
+    }
+
+    /** Start time (process start → ready) and idle RSS of the worker and the api, each started alone. */
+    private Map<String, Object> startup() throws Exception {
+        try (AppProcesses apps = apps("startup")) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            long t0 = System.nanoTime();
+            apps.startWorker(Map.of());
+            r.put("worker_ready_s", (System.nanoTime() - t0) / 1e9);
+            t0 = System.nanoTime();
+            apps.startApi(Map.of());
+            r.put("api_ready_s", (System.nanoTime() - t0) / 1e9);
+            settle();
+            r.put("worker_idle_rss_mib", apps.workerRssMib(0));
+            r.put("api_idle_rss_mib", apps.apiRssMib());
+            r.put("jvm", Runtime.version().toString());
+            apps.stop();
+            return r;
+        }
+    }
+
+    // --- helpers ------------------------------------------------------------------------------------------------
+
+    private void submitConcurrently(AppProcesses apps, int runs, int inFlight, String pipeline, String input,
+                                    java.util.function.Consumer<String> onAccepted) throws InterruptedException {
         Semaphore slots = new Semaphore(inFlight);
         List<CompletableFuture<Void>> all = new ArrayList<>(runs);
         for (int i = 0; i < runs; i++) {
             slots.acquire();
-            all.add(submit(apps).whenComplete((x, f) -> slots.release()));
+            all.add(submit(apps, pipeline, input).thenAccept(onAccepted).whenComplete((x, f) -> slots.release()));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
     }
 
-    private static CompletableFuture<Void> submit(AppProcesses apps) {
+    /** Submits a run; completes with its id. */
+    private static CompletableFuture<String> submit(AppProcesses apps, String pipeline, String input) {
         return apps.http.sendAsync(HttpRequest.newBuilder(apps.api("/api/runs"))
                                 .header("content-type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString("{\"pipeline\":\"echo\",\"input\":{}}")).build(),
-                        HttpResponse.BodyHandlers.discarding())
-                .thenAccept(response -> {
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"pipeline\":\"" + pipeline + "\",\"input\":" + input + "}")).build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> {
                     if (response.statusCode() != 202) {
-                        throw new IllegalStateException("submit answered " + response.statusCode());
+                        throw new IllegalStateException("submit answered " + response.statusCode() + ": "
+                                + response.body());
                     }
+                    return id(response.body());
                 });
     }
 
-    /** Waits until {@code total} runs have ended, by counting in PostgreSQL (deadline: 10 minutes). */
-    private static void awaitAllEnded(AppProcesses apps, int total) throws Exception {
-        long deadline = System.nanoTime() + 600_000_000_000L;
+    private static String id(String body) {
+        try {
+            return JSON.readTree(body).get("id").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException("not a run: " + body, e);
+        }
+    }
+
+    private static void post(AppProcesses apps, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api(path))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+    }
+
+    private SseRecorder follow(AppProcesses apps, String runId) {
+        return SseRecorder.open(apps.http, apps.api("/api/runs/" + runId + "/events"), null, threads);
+    }
+
+    private static void awaitClosed(List<SseRecorder> clients) throws Exception {
+        for (SseRecorder client : List.copyOf(clients)) {
+            client.closed().get(10, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Waits until at least {@code total} runs match {@code condition} (SQL), by counting in PostgreSQL. */
+    private static void awaitRuns(AppProcesses apps, int total, String condition) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
         try (Connection db = connect(apps); Statement s = db.createStatement()) {
             while (System.nanoTime() < deadline) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs WHERE status IN ('completed', 'failed')")) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs WHERE " + condition)) {
                     rs.next();
                     if (rs.getLong(1) >= total) {
                         return;
                     }
                 }
-                Thread.sleep(50); // a load driver polling its result, not a test
+                Thread.sleep(5); // a load driver polling its result, not a test
             }
         }
-        throw new IllegalStateException("runs did not end within 10 minutes");
+        throw new IllegalStateException(total + " runs did not reach " + condition + " within 10 minutes");
+    }
+
+    private static void settle() throws InterruptedException {
+        Thread.sleep(2_000); // let start-up garbage and JIT threads settle before reading RSS
     }
 
     private static Connection connect(AppProcesses apps) throws SQLException {
@@ -192,11 +464,18 @@ public final class Bench {
         return row;
     }
 
+    private static double percentile(double[] sorted, double p) {
+        return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p))];
+    }
+
+    private static long percentile(List<Long> sorted, double p) {
+        return sorted.isEmpty() ? -1 : sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * p)));
+    }
+
     private static String format(Object value) {
         if (value instanceof Double || value instanceof Float || value instanceof java.math.BigDecimal) {
             return String.format(Locale.ROOT, "%.3f", ((Number) value).doubleValue());
         }
         return String.valueOf(value);
     }
-
 }

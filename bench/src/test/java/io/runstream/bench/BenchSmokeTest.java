@@ -4,22 +4,41 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The benchmark's scenarios in smoke mode (tiny counts), so the load driver cannot rot unnoticed. */
 class BenchSmokeTest {
 
+    private final Bench bench = new Bench(true, new PrintStream(new ByteArrayOutputStream()));
+
     @Test
-    void everyScenarioRunsAndReportsEveryRunCompleted() throws Exception {
-        Bench bench = new Bench(true, new PrintStream(new ByteArrayOutputStream()));
+    void throughputAndLatencyRunThroughTheQueueLayerAndTheFullPath() throws Exception {
+        List<String> noop = bench.run("noop-throughput");
+        assertThat(noop).hasSize(2);
+        assertThat(noop.get(0)).contains("path=queue", "scenario=noop-throughput", "runs=500")
+                .containsPattern("runs_per_s=\\d+\\.\\d+");
+        assertThat(noop.get(1)).contains("path=http", "completed=200", "not_completed=0")
+                .containsPattern("runs_per_s=\\d+\\.\\d+");
 
-        String noop = bench.run("noop-throughput");
-        assertThat(noop).contains("scenario=noop-throughput", "completed=200", "not_completed=0").containsPattern(
-                "runs_per_s=\\d+\\.\\d+");
+        List<String> single = bench.run("single-add-latency");
+        assertThat(single.get(0)).contains("path=queue", "runs=50").containsPattern("start_p50_ms=\\d+\\.\\d+");
+        assertThat(single.get(1)).contains("path=http", "not_completed=0").containsPattern("start_p50_ms=\\d+\\.\\d+");
+    }
 
-        String single = bench.run("single-add-latency");
-        assertThat(single).contains("scenario=single-add-latency", "not_completed=0").containsPattern(
-                "start_p50_ms=\\d+\\.\\d+");
+    @Test
+    void streamedOutputAndFanOutDeliverEveryEvent() throws Exception {
+        assertThat(bench.run("streamed-output").getFirst()).contains("received=200", "lost=0", "dup=0",
+                "clients_ended_ok=20");
+        assertThat(bench.run("fanout").getFirst()).contains("clients_complete=20", "lost=0");
+    }
+
+    @Test
+    void aKilledWorkersRunsAllCompleteOnceAndStartUpIsMeasured() throws Exception {
+        assertThat(bench.run("crash-recovery-fast").getFirst()).contains("completed_never=0", "completed_twice=0")
+                .containsPattern("recovery_s=\\d+\\.\\d+");
+        assertThat(bench.run("startup").getFirst()).containsPattern("worker_ready_s=\\d+\\.\\d+")
+                .containsPattern("api_idle_rss_mib=\\d+");
     }
 }

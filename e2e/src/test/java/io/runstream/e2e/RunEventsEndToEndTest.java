@@ -4,7 +4,8 @@ import io.runstream.local.AppProcesses;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runstream.e2e.SseRecorder.Event;
+import io.runstream.local.SseRecorder;
+import io.runstream.local.SseRecorder.Event;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,7 +123,7 @@ class RunEventsEndToEndTest {
         apps.killApi();
         await().atMost(WAIT).until(() -> before.closed().isDone());
         List<Event> first = before.events();
-        apps.restartApi(ENV);
+        apps.startApi(ENV);
         SseRecorder after = follow(id, first.getLast().id());
         assertThat(after.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
 

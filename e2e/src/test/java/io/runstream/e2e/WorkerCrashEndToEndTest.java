@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.StreamEntry;
-import redis.clients.jedis.StreamEntryID;
 
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -64,7 +60,7 @@ class WorkerCrashEndToEndTest {
         Duration afterUp = Duration.between(up, Instant.now());
 
         assertThat(ids).allSatisfy(id -> assertThat(client.run(id).get("attempt").asInt()).isEqualTo(2));
-        assertThat(resultEvents(ids)).as("result events per run").containsOnly(1L);
+        assertThat(apps.resultEventsPerRun(ids)).as("result events per run").containsOnly(1L);
         System.out.printf("kill -9 of a worker with 20 runs of 3 s: all completed on worker %d %d ms after the kill,"
                 + " %d ms after it was up%n", survivor, recovery.toMillis(), afterUp.toMillis());
         // from the survivor being up: what is left of the 2 s visibility timeout + reclaim interval + the 3 s the
@@ -92,15 +88,6 @@ class WorkerCrashEndToEndTest {
         apps.startWorker(FAST_RECLAIM);
         await().atMost(WAIT).until(() -> client.status(slow).equals("completed"));
         assertThat(client.run(slow).get("attempt").asInt()).isEqualTo(2);
-        assertThat(resultEvents(List.of(quick, slow))).containsOnly(1L);
-    }
-
-    /** How many {@code result} events each run's event stream holds. */
-    List<Long> resultEvents(List<String> ids) {
-        try (Jedis jedis = new Jedis(URI.create(apps.infra.redisUri()))) {
-            return ids.stream().map(id -> jedis.xrange(apps.keyPrefix + ":{run:" + id + "}:events",
-                            (StreamEntryID) null, (StreamEntryID) null, Integer.MAX_VALUE).stream()
-                    .map(StreamEntry::getFields).filter(f -> "result".equals(f.get("type"))).count()).toList();
-        }
+        assertThat(apps.resultEventsPerRun(List.of(quick, slow))).containsOnly(1L);
     }
 }

@@ -1,5 +1,9 @@
 package io.runstream.local;
 
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntry;
+import redis.clients.jedis.StreamEntryID;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,9 +73,14 @@ public final class AppProcesses implements AutoCloseable {
     /** Starts a worker and the api and waits until both are ready. */
     public AppProcesses start(Map<String, String> extraEnv) {
         startWorker(extraEnv);
+        startApi(extraEnv);
+        return this;
+    }
+
+    /** Starts the api (when {@link #start} was not used, or again after it stopped, on the same port) and waits until it is ready. */
+    public void startApi(Map<String, String> extraEnv) {
         api = launch("api", apiPort, extraEnv);
         awaitReadyOrDestroy(apiPort, api);
-        return this;
     }
 
     /** The api's readiness status code now. */
@@ -125,17 +134,29 @@ public final class AppProcesses implements AutoCloseable {
         api.waitFor();
     }
 
-    /** Starts the api again, on the same port, and waits until it is ready. */
-    public void restartApi(Map<String, String> extraEnv) {
-        api = launch("api", apiPort, extraEnv);
-        awaitReadyOrDestroy(apiPort, api);
-    }
-
     /** The api's resident set size now, in MiB (Linux). */
     public long apiRssMib() throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + api.pid() + "/status")).stream()
+        return rssMib(api);
+    }
+
+    /** Worker {@code index}'s resident set size now, in MiB (Linux). */
+    public long workerRssMib(int index) throws IOException {
+        return rssMib(workers.get(index));
+    }
+
+    private static long rssMib(Process process) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + process.pid() + "/status")).stream()
                 .filter(l -> l.startsWith("VmRSS:"))
                 .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024).findFirst().orElse(-1);
+    }
+
+    /** How many {@code result} events each run's event stream holds, in the order of {@code runIds}. */
+    public java.util.List<Long> resultEventsPerRun(java.util.List<String> runIds) {
+        try (Jedis jedis = new Jedis(URI.create(infra.redisUri()))) {
+            return runIds.stream().map(id -> jedis.xrange(keyPrefix + ":{run:" + id + "}:events",
+                            (StreamEntryID) null, (StreamEntryID) null, Integer.MAX_VALUE).stream()
+                    .map(StreamEntry::getFields).filter(f -> "result".equals(f.get("type"))).count()).toList();
+        }
     }
 
     public URI api(String path) {

@@ -8,6 +8,8 @@ import io.runstream.json.Json;
 import io.runstream.local.RunstreamTestResource;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
+import io.runstream.redis.streams.RedisStreamsConnector;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,20 @@ class WorkerTest {
 
     @Inject
     PipelineDirectory directory;
+
+    @Inject
+    @Connector(RedisStreamsConnector.NAME)
+    RedisStreamsConnector connector;
+
+    @Inject
+    WorkerConfig config;
+
+    @Test
+    void theWorkersConcurrencyReachesTheTaskReads() {
+        // a consumer that asked for one task at a time would make every XREADGROUP fetch a single entry
+        await().atMost(WAIT).until(() -> connector.incoming("tasks").orElseThrow().largestDemand() > 0);
+        assertThat(connector.incoming("tasks").orElseThrow().largestDemand()).isEqualTo(config.concurrency());
+    }
 
     @Test
     void echoCompletesWithItsInputAsResultAndIsAckedAfterwards() {

@@ -59,7 +59,7 @@ import java.util.concurrent.TimeoutException;
         description = "Consumer name within the group; default is <host name>-<pid>")
 @ConnectorAttribute(name = "block-ms", type = "int", direction = Direction.INCOMING, defaultValue = "2000",
         description = "How long one XREADGROUP waits for new entries, in milliseconds; also bounds how long a stop waits")
-@ConnectorAttribute(name = "count", type = "int", direction = Direction.INCOMING, defaultValue = "16",
+@ConnectorAttribute(name = "count", type = "int", direction = Direction.INCOMING, defaultValue = "64",
         description = "Most entries one XREADGROUP asks for (never more than downstream requested)")
 @ConnectorAttribute(name = "retry-backoff-ms", type = "int", direction = Direction.INCOMING, defaultValue = "1000",
         description = "Pause before reading again after Redis failed a read, in milliseconds")
@@ -103,6 +103,11 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
         var channel = new OutgoingRedisStreamsChannel(redis, new RedisStreamsConnectorOutgoingConfiguration(config));
         outgoing.add(channel);
         return channel.subscriber();
+    }
+
+    /** The incoming channel named {@code channel}, if this connector serves it. */
+    public java.util.Optional<IncomingRedisStreamsChannel> incoming(String channel) {
+        return incoming.stream().filter(c -> c.channel().equals(channel)).findFirst();
     }
 
     @Override

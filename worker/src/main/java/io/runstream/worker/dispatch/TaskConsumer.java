@@ -65,10 +65,16 @@ public class TaskConsumer {
     private volatile boolean stopping;
     private volatile CompletableFuture<Void> drained;
 
-    public TaskConsumer(@Channel("tasks") Multi<Message<String>> tasks, RunStore store, HandlerRegistry handlers,
+    /**
+     * @param tasks raw on purpose: for a channel injected as {@code Multi<Message<String>>} SmallRye adds a payload
+     *              conversion step that requests one message at a time, so every XREADGROUP would fetch a single
+     *              entry whatever the concurrency; the connector's payloads are strings already
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public TaskConsumer(@Channel("tasks") Multi<Message> tasks, RunStore store, HandlerRegistry handlers,
                         DelayedTasks delayed, Redis redis, RunstreamConfig runstream, WorkerConfig config,
                         @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics) {
-        this.tasks = tasks;
+        this.tasks = (Multi<Message<String>>) (Multi) tasks;
         this.store = store;
         this.handlers = handlers;
         this.delayed = delayed;

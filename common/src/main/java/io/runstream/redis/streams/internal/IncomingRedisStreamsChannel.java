@@ -6,6 +6,7 @@ import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import io.runstream.config.InstanceNames;
+import io.runstream.redis.Batcher;
 import io.runstream.redis.streams.IncomingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnectorIncomingConfiguration;
 import io.runstream.redis.streams.fault.FailureStrategy;
@@ -34,6 +35,8 @@ public final class IncomingRedisStreamsChannel {
     private static final Logger LOG = Logger.getLogger(IncomingRedisStreamsChannel.class);
     /** How long past its BLOCK a read may take before it is given up as lost. */
     private static final Duration READ_TIMEOUT_SLACK = Duration.ofSeconds(10);
+    /** Most entry ids one XACK settles. */
+    private static final int ACK_BATCH = 512;
 
     private final String channel;
     private final String stream;
@@ -54,6 +57,7 @@ public final class IncomingRedisStreamsChannel {
     /** Where the next XAUTOCLAIM pass continues; null while no pass is due. */
     private volatile String reclaimCursor;
     private final ReactiveStreamCommands<String, String, String> streams;
+    private final Batcher<String, Void> acks;
     private final FailureStrategy failureStrategy;
     private final Multi<Message<String>> multi;
 
@@ -65,6 +69,8 @@ public final class IncomingRedisStreamsChannel {
     /** Next id to read this consumer's pending entries after; null once they are all re-delivered. */
     private volatile String pendingCursor = "0";
     private volatile boolean groupReady;
+    /** The largest downstream demand a read has seen: shows whether the consumer's concurrency reaches the reads. */
+    private final java.util.concurrent.atomic.AtomicLong largestDemand = new java.util.concurrent.atomic.AtomicLong();
 
     public IncomingRedisStreamsChannel(ReactiveRedisDataSource redis, io.vertx.mutiny.core.Vertx vertx,
                                        RedisStreamsConnectorIncomingConfiguration config) {
@@ -86,6 +92,7 @@ public final class IncomingRedisStreamsChannel {
         this.vertx = vertx;
         this.redis = redis;
         this.streams = redis.stream(String.class);
+        this.acks = Batcher.ofAll(ids -> streams.xack(stream, group, ids.toArray(String[]::new)), ACK_BATCH, 2);
         this.reclaimTimer = vertx.setPeriodic(positive(config.getReclaimIntervalMs(), "reclaim-interval-ms"), t -> {
             if (reclaimCursor == null) {
                 reclaimCursor = "0-0";
@@ -128,6 +135,14 @@ public final class IncomingRedisStreamsChannel {
         return block.toMillis();
     }
 
+    /**
+     * The largest number of entries downstream has asked for at once, as seen by a read. A consumer at concurrency
+     * N should show N: 1 means something between it and the channel requests one entry at a time.
+     */
+    public long largestDemand() {
+        return largestDemand.get();
+    }
+
     /** Why the channel stopped, or null while it runs. */
     public String failure() {
         return failure;
@@ -164,10 +179,10 @@ public final class IncomingRedisStreamsChannel {
         }
     }
 
-    /** Acknowledges entry {@code id}. */
+    /** Acknowledges entry {@code id}; acks made while an XACK is in flight leave together in the next one. */
     public Uni<Void> xack(String id) {
         inFlight.remove(id);
-        return streams.xack(stream, group, id).replaceWithVoid();
+        return acks.submit(id);
     }
 
     /** Re-claims the entries being processed here: resets their idle time, so nobody reclaims live work. */
@@ -212,7 +227,9 @@ public final class IncomingRedisStreamsChannel {
     }
 
     private void read() {
-        int wanted = (int) Math.min(emitter.requested(), count);
+        long requested = emitter.requested();
+        largestDemand.accumulateAndGet(requested, Math::max);
+        int wanted = (int) Math.min(requested, count);
         if (pendingCursor == null && reclaimCursor != null) {
             reclaim(wanted);
             return;
@@ -326,14 +343,20 @@ public final class IncomingRedisStreamsChannel {
         }
     }
 
+    /**
+     * Sends the XACK and completes at once, without waiting for Redis' reply, so a consumer at concurrency N takes
+     * its next entry one round trip sooner. Nothing is lost when an XACK fails: the entry stays pending and comes
+     * back after the visibility timeout (a consumer must then find its work already done, as the worker does).
+     */
     private CompletionStage<Void> ack(String id) {
-        return xack(id).onFailure().invoke(f -> {
+        xack(id).subscribe().with(ok -> { }, f -> {
             if (closed) {
                 LOG.debugf("XACK of %s after stop failed (entry stays pending): %s", id, f);
             } else {
                 LOG.warnf("XACK of %s on %s failed (entry stays pending): %s", id, stream, f);
             }
-        }).subscribeAsCompletionStage();
+        });
+        return CompletableFuture.completedFuture(null);
     }
 
     private Uni<Void> ensureGroup() {

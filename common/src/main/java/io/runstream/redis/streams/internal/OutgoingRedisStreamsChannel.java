@@ -1,23 +1,25 @@
 package io.runstream.redis.streams.internal;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
-import io.quarkus.redis.datasource.stream.XAddArgs;
 import io.runstream.json.Json;
+import io.runstream.redis.Batcher;
 import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnectorOutgoingConfiguration;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.providers.helpers.MultiUtils;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 
 /**
- * One outgoing channel: every message becomes one XADD; the message is acked with the entry written and nacked
+ * One outgoing channel: every message becomes one XADD (pipelined with the others in flight); the message is acked with the entry written and nacked
  * with Redis' error otherwise. String and byte[] payloads are written as they are, anything else as JSON.
  */
 public final class OutgoingRedisStreamsChannel {
@@ -27,7 +29,11 @@ public final class OutgoingRedisStreamsChannel {
     private final String payloadField;
     private final Optional<Long> maxlen;
     private final int maxInflight;
-    private final ReactiveStreamCommands<String, String, String> streams;
+    /** Most XADDs pipelined in one batch, and most batches in flight at once. */
+    private static final int XADD_BATCH = 256;
+    private static final int XADDS_IN_FLIGHT = 4;
+
+    private final Batcher<Request, Response> xadds;
     private final Flow.Subscriber<? extends Message<?>> subscriber;
     private volatile boolean closed;
 
@@ -43,7 +49,9 @@ public final class OutgoingRedisStreamsChannel {
         maxlen.filter(n -> n <= 0).ifPresent(n -> {
             throw new IllegalArgumentException("maxlen of channel '" + channel + "' must be positive, was " + n);
         });
-        this.streams = redis.stream(String.class);
+        Redis client = redis.getRedis();
+        // XADDs made while others are in flight leave together, pipelined in one round trip
+        this.xadds = new Batcher<>(requests -> client.batch(requests), XADD_BATCH, XADDS_IN_FLIGHT);
         this.subscriber = MultiUtils.via(messages -> messages
                 .onItem().transformToUni(this::send).merge(maxInflight));
     }
@@ -67,16 +75,17 @@ public final class OutgoingRedisStreamsChannel {
         }
         Optional<OutgoingRedisStreamMetadata> meta = message.getMetadata(OutgoingRedisStreamMetadata.class);
         String target = meta.map(OutgoingRedisStreamMetadata::stream).orElse(stream);
-        Map<String, String> fields = new HashMap<>();
-        meta.ifPresent(m -> fields.putAll(m.fields()));
+        Map<String, String> fields = meta.map(OutgoingRedisStreamMetadata::fields).orElse(Map.of());
         if (fields.containsKey(payloadField)) {
             return Uni.createFrom().completionStage(message.nack(new IllegalArgumentException(
                     "metadata fields must not contain the payload field '" + payloadField + "'")));
         }
-        fields.put(payloadField, encode(message.getPayload()));
-        XAddArgs args = new XAddArgs();
-        maxlen.ifPresent(n -> args.maxlen(n).nearlyExactTrimming());
-        return streams.xadd(target, args, fields)
+        Request xadd = Request.cmd(Command.XADD).arg(target);
+        maxlen.ifPresent(n -> xadd.arg("MAXLEN").arg("~").arg(n));
+        xadd.arg("*");
+        fields.forEach((name, value) -> xadd.arg(name).arg(value));
+        xadd.arg(payloadField).arg(encode(message.getPayload()));
+        return xadds.submit(xadd)
                 .onItemOrFailure().transformToUni((id, failure) -> Uni.createFrom().completionStage(
                         failure == null ? message.ack() : message.nack(failure)));
     }

@@ -1,4 +1,4 @@
-package io.runstream.e2e;
+package io.runstream.local;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -13,15 +13,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * A test SSE client: reads a {@code text/event-stream} response on a thread of {@code executor} and records every
+ * An SSE client for tests and benchmarks: reads a {@code text/event-stream} response on a thread of {@code executor} and records every
  * event with the time it arrived, until the server closes the stream.
  */
-final class SseRecorder {
+public final class SseRecorder {
 
     /** One received event. */
-    record Event(String id, String type, String data, long receivedAtMillis) {
+    public record Event(String id, String type, String data, long receivedAtMillis) {
         /** The epoch ms of the Redis stream entry id ({@code ms-seq}). */
-        long writtenAtMillis() {
+        public long writtenAtMillis() {
             return Long.parseLong(id.substring(0, id.indexOf('-')));
         }
     }
@@ -35,7 +35,7 @@ final class SseRecorder {
     }
 
     /** Connects to {@code uri} (resuming after {@code lastEventId} when not null) and starts recording. */
-    static SseRecorder open(HttpClient http, URI uri, String lastEventId, Executor executor) {
+    public static SseRecorder open(HttpClient http, URI uri, String lastEventId, Executor executor) {
         SseRecorder recorder = new SseRecorder();
         executor.execute(() -> recorder.read(http, uri, lastEventId));
         return recorder;
@@ -87,21 +87,21 @@ final class SseRecorder {
     }
 
     /** The events received so far. */
-    synchronized List<Event> events() {
+    public synchronized List<Event> events() {
         return List.copyOf(events);
     }
 
     /** Completes when the first line of the response arrived (or the stream ended without one). */
-    CompletableFuture<Void> connected() {
+    public CompletableFuture<Void> connected() {
         return connected;
     }
 
     /** Completes with the HTTP status when the server has closed the stream. */
-    CompletableFuture<Integer> closed() {
+    public CompletableFuture<Integer> closed() {
         return closed;
     }
 
-    int status() {
+    public int status() {
         return status;
     }
 }
