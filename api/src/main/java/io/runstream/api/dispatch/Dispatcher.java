@@ -2,6 +2,7 @@ package io.runstream.api.dispatch;
 
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.redis.Batcher;
 import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.task.TaskMessage;
 import io.smallrye.mutiny.Uni;
@@ -14,14 +15,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import io.vertx.mutiny.core.Vertx;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Puts runs' tasks on their queue's stream through the {@code tasks} channel, and records in PostgreSQL that they
@@ -34,20 +29,16 @@ public class Dispatcher {
 
     private final MutinyEmitter<String> tasks;
     private final RedisKeys keys;
-    private static final long MARK_DELAY_MS = 5;
     private static final int MARK_BATCH = 1000;
 
-    private final Pool pool;
-    private final Vertx vertx;
-    private final Queue<UUID> undispatched = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Batcher<UUID, Void> marks;
 
     public Dispatcher(@Channel("tasks") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-                      MutinyEmitter<String> tasks, RunstreamConfig config, Pool pool, Vertx vertx) {
+                      MutinyEmitter<String> tasks, RunstreamConfig config, Pool pool) {
         this.tasks = tasks;
         this.keys = config.keys();
-        this.pool = pool;
-        this.vertx = vertx;
+        this.marks = Batcher.ofAll(ids -> pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(UUID[]::new))), MARK_BATCH, 1);
     }
 
     /** Appends the task of run {@code id} to {@code queue}'s stream; completes once Redis has it. */
@@ -57,32 +48,12 @@ public class Dispatcher {
     }
 
     /**
-     * Records that run {@code id}'s task is in Redis. Not waited for, and batched: the ids of a few milliseconds go
-     * in one UPDATE. If it is lost, the sweeper dispatches the run again, and the worker skips a second task of a
-     * run already started.
+     * Records that run {@code id}'s task is in Redis. Not waited for, and batched: ids marked while an UPDATE is in
+     * flight go together in the next one. If it is lost, the sweeper dispatches the run again, and the worker skips
+     * a second task of a run already started.
      */
     public void markDispatched(UUID id) {
-        undispatched.add(id);
-        if (flushScheduled.compareAndSet(false, true)) {
-            vertx.setTimer(MARK_DELAY_MS, t -> flushDispatched());
-        }
-    }
-
-    private void flushDispatched() {
-        List<UUID> ids = new ArrayList<>();
-        for (UUID id; ids.size() < MARK_BATCH && (id = undispatched.poll()) != null; ) {
-            ids.add(id);
-        }
-        flushScheduled.set(false);
-        if (!undispatched.isEmpty() && flushScheduled.compareAndSet(false, true)) {
-            vertx.setTimer(MARK_DELAY_MS, t -> flushDispatched());
-        }
-        if (ids.isEmpty()) {
-            return;
-        }
-        pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1)")
-                .execute(Tuple.of(ids.toArray(UUID[]::new)))
-                .subscribe().with(x -> { }, f -> LOG.debugf("%d runs not marked dispatched (the sweeper will): %s",
-                        ids.size(), f));
+        marks.submit(id).subscribe().with(x -> { }, f -> LOG.debugf("Run %s not marked dispatched (the sweeper "
+                + "will dispatch it again): %s", id, f));
     }
 }

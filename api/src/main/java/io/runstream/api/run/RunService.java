@@ -46,14 +46,16 @@ public class RunService {
     private final PipelineDirectory pipelines;
     private final java.util.Map<String, KnownQueue> knownQueues = new java.util.concurrent.ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
+    private final NewRuns newRuns;
     private final RedisKeys keys;
     private final MeterRegistry metrics;
     private final Redis redis;
     private final RunstreamConfig.Events eventsConfig;
 
-    public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, RunstreamConfig config,
+    public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
                       MeterRegistry metrics, Redis redis) {
         this.pipelines = pipelines;
+        this.newRuns = newRuns;
         this.dispatcher = dispatcher;
         this.keys = config.keys();
         this.metrics = metrics;
@@ -151,8 +153,9 @@ public class RunService {
         run.updatedAt = now;
         run.idempotencyKey = idempotencyKey;
         run.requestHash = hash;
-        // one INSERT in autocommit: a transaction around a single statement only adds two round trips
-        return Panache.withSession(run::persistAndFlush)
+        // in autocommit: a transaction around a single statement only adds two round trips
+        Uni<?> insert = idempotencyKey == null ? newRuns.insert(run) : Panache.withSession(run::persistAndFlush);
+        return insert
                 .onFailure(e -> !isIdempotencyConflict(e)).transform(e -> new UnavailableException("PostgreSQL", e))
                 .chain(() -> publish(run))
                 .invoke(() -> Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline)
