@@ -1,0 +1,288 @@
+package io.runstream.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The manifests under {@code kubernetes/}, parsed with the fabric8 Kubernetes model as kustomize would assemble
+ * them (a kustomization's resources, its overlays' base), and checked against each other and against the apps'
+ * own configuration: selectors match labels, probes point at paths the apps serve on ports they listen on, the
+ * KEDA ScaledObject targets the worker Deployment on the stream and group the worker consumes, and the worker's
+ * termination grace period outlasts its shutdown grace.
+ */
+class KubernetesManifestsTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path MANIFESTS = ROOT.resolve("kubernetes");
+    private static final List<String> HEALTH_PATHS = List.of("/q/health/live", "/q/health/ready", "/q/health/started");
+    private static final KubernetesSerialization K8S = new KubernetesSerialization();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void everySelectorMatchesTheLabelsOfAWorkload(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        List<Deployment> deployments = of(all, Deployment.class);
+        assertThat(deployments).isNotEmpty();
+        for (Deployment d : deployments) {
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                    .as("pod labels of %s", name(d)).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+        }
+        for (Service service : of(all, Service.class)) {
+            assertThat(deployments).as("a workload behind Service %s", name(service)).anySatisfy(d ->
+                    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                            .containsAllEntriesOf(service.getSpec().getSelector()));
+        }
+        for (PodDisruptionBudget pdb : of(all, PodDisruptionBudget.class)) {
+            assertThat(deployments).as("a workload under PodDisruptionBudget %s", name(pdb)).anySatisfy(d ->
+                    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                            .containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels()));
+        }
+        for (HorizontalPodAutoscaler hpa : of(all, HorizontalPodAutoscaler.class)) {
+            assertThat(deployments).extracting(KubernetesManifestsTest::name)
+                    .as("target of HPA %s", name(hpa)).contains(hpa.getSpec().getScaleTargetRef().getName());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void theAppsProbesAskTheirHealthEndpointsOnThePortsTheyListenOn(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        for (String app : List.of("api", "worker")) {
+            Container container = container(all, "runstream-" + app);
+            int port = Integer.parseInt(appProperties(app).getProperty("quarkus.http.port"));
+            assertThat(container.getPorts()).as("%s ports", app)
+                    .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(port));
+            List<Probe> probes = Stream.of(container.getStartupProbe(), container.getLivenessProbe(),
+                    container.getReadinessProbe()).toList();
+            assertThat(probes).as("%s has startup, liveness and readiness probes", app).doesNotContainNull();
+            for (Probe probe : probes) {
+                assertThat(probe.getHttpGet().getPath()).isIn(HEALTH_PATHS);
+                String portName = probe.getHttpGet().getPort().getStrVal();
+                assertThat(container.getPorts()).anySatisfy(p -> {
+                    assertThat(p.getName()).isEqualTo(portName);
+                    assertThat(p.getContainerPort()).isEqualTo(port);
+                });
+            }
+            assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
+            assertThat(container.getResources().getLimits()).containsKey("memory");
+            assertThat(deployment(all, "runstream-" + app).getSpec().getTemplate().getSpec().getSecurityContext()
+                    .getRunAsNonRoot()).as("%s runs as non-root", app).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void envComesFromAConfigMapAndASecretThatExist(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        List<String> configMaps = of(all, ConfigMap.class).stream().map(KubernetesManifestsTest::name).toList();
+        List<String> secrets = of(all, Secret.class).stream().map(KubernetesManifestsTest::name).toList();
+        for (String app : List.of("api", "worker")) {
+            Container container = container(all, "runstream-" + app);
+            assertThat(envFrom(container, true)).isNotEmpty().allMatch(configMaps::contains);
+            assertThat(envFrom(container, false)).isNotEmpty().allMatch(secrets::contains);
+            assertThat(secret(all, envFrom(container, false).getFirst()).getStringData()).containsKeys("QUARKUS_REDIS_HOSTS", "QUARKUS_DATASOURCE_REACTIVE_URL",
+                    "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void theScaledObjectScalesTheWorkerOnTheLagOfTheStreamAndGroupItConsumes(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        GenericKubernetesResource scaled = generic(all, "ScaledObject");
+        JsonNode spec = YAML.valueToTree(scaled.getAdditionalProperties().get("spec"));
+        assertThat(spec.at("/scaleTargetRef/name").asText()).isEqualTo("runstream-worker");
+        assertThat(deployment(all, "runstream-worker")).isNotNull();
+        assertThat(spec.at("/minReplicaCount").asInt()).as("scales from zero").isZero();
+
+        JsonNode trigger = spec.at("/triggers/0");
+        assertThat(trigger.get("type").asText()).isEqualTo("redis-streams");
+        Properties worker = appProperties("worker");
+        String prefix = configMap(all).getData().get("RUNSTREAM_KEY_PREFIX");
+        String stream = worker.getProperty("mp.messaging.incoming.tasks.stream").replace("${runstream.key-prefix}", prefix);
+        assertThat(trigger.at("/metadata/stream").asText()).isEqualTo(stream);
+        assertThat(trigger.at("/metadata/consumerGroup").asText())
+                .isEqualTo(worker.getProperty("mp.messaging.incoming.tasks.group"));
+        assertThat(trigger.at("/metadata/lagCount").asInt()).isPositive();
+        assertThat(trigger.at("/metadata").has("activationLagCount")).isTrue();
+        String address = trigger.at("/metadata/addressFromEnv").asText();
+        assertThat(secret(all, envFrom(container(all, "runstream-worker"), false).getFirst()).getStringData())
+                .containsKey(address);
+
+        GenericKubernetesResource auth = generic(all, "TriggerAuthentication");
+        assertThat(name(auth)).isEqualTo(trigger.at("/authenticationRef/name").asText());
+        JsonNode ref = YAML.valueToTree(auth.getAdditionalProperties().get("spec")).at("/secretTargetRef/0");
+        assertThat(secret(all, ref.get("name").asText()).getStringData()).containsKey(ref.get("key").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void theWorkerIsGivenMoreTimeToStopThanItsShutdownGrace(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        Duration grace = duration(configMap(all).getData().get("RUNSTREAM_WORKER_SHUTDOWN_GRACE"));
+        long podGrace = deployment(all, "runstream-worker").getSpec().getTemplate().getSpec()
+                .getTerminationGracePeriodSeconds();
+        // the grace, then a few seconds to leave what is unfinished and close the connections
+        assertThat(Duration.ofSeconds(podGrace)).isGreaterThanOrEqualTo(grace.plusSeconds(10));
+    }
+
+    @Test
+    void theBaseHoldsNoRedisOrPostgresWorkloadButTheDevOverlayDoes() throws IOException {
+        assertThat(images(render(MANIFESTS.resolve("base")))).noneMatch(i -> i.startsWith("redis") || i.startsWith("postgres"));
+        assertThat(images(render(MANIFESTS.resolve("overlays/dev")))).anyMatch(i -> i.startsWith("redis"))
+                .anyMatch(i -> i.startsWith("postgres"));
+    }
+
+    @Test
+    void theHpaAlternativeTargetsTheWorker() throws IOException {
+        HorizontalPodAutoscaler hpa = (HorizontalPodAutoscaler) parse(MANIFESTS.resolve("alternatives/worker-hpa.yaml"))
+                .getFirst();
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo("runstream-worker");
+        assertThat(hpa.getSpec().getMetrics()).isNotEmpty();
+    }
+
+    // --- kustomize, as far as these manifests use it -----------------------------------------------------------
+
+    /** The resources of the kustomization in {@code dir}: its files and bases, with its Secret patches applied. */
+    private static List<HasMetadata> render(Path dir) throws IOException {
+        JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+        List<HasMetadata> all = new ArrayList<>();
+        for (JsonNode resource : kustomization.path("resources")) {
+            Path path = dir.resolve(resource.asText()).normalize();
+            assertThat(path).as("resource %s of %s", resource.asText(), dir).exists();
+            all.addAll(Files.isDirectory(path) ? render(path) : parse(path));
+        }
+        for (JsonNode patch : kustomization.path("patches")) {
+            if (patch.has("path")) {
+                HasMetadata replacement = parse(dir.resolve(patch.get("path").asText())).getFirst();
+                assertThat(all.removeIf(r -> r.getKind().equals(replacement.getKind()) && name(r).equals(name(replacement))))
+                        .as("patch %s applies to a resource", patch.get("path").asText()).isTrue();
+                all.add(replacement);
+            } else {
+                String target = patch.at("/target/name").asText();
+                assertThat(all).as("target of a patch in %s", dir).anyMatch(r -> name(r).equals(target)
+                        && r.getKind().equals(patch.at("/target/kind").asText()));
+            }
+        }
+        for (JsonNode image : kustomization.path("images")) {
+            String name = image.get("name").asText();
+            assertThat(images(all)).as("image %s of %s is used", name, dir)
+                    .anyMatch(i -> i.equals(name) || i.startsWith(name + ":"));
+            String renamed = image.path("newName").asText(name) + ":" + image.path("newTag").asText("latest");
+            of(all, Deployment.class).forEach(d -> d.getSpec().getTemplate().getSpec().getContainers().stream()
+                    .filter(c -> c.getImage().equals(name) || c.getImage().startsWith(name + ":"))
+                    .forEach(c -> c.setImage(renamed)));
+        }
+        return all;
+    }
+
+    private static List<HasMetadata> parse(Path file) throws IOException {
+        List<HasMetadata> docs = new ArrayList<>();
+        for (String doc : Files.readString(file).split("(?m)^---\\s*$")) {
+            if (!doc.isBlank() && doc.contains("kind:")) {
+                try (InputStream in = new java.io.ByteArrayInputStream(doc.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    docs.add(K8S.unmarshal(in));
+                }
+            }
+        }
+        return docs;
+    }
+
+    // --- lookups ------------------------------------------------------------------------------------------------
+
+    private static <T extends HasMetadata> List<T> of(List<HasMetadata> all, Class<T> type) {
+        return all.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static String name(HasMetadata resource) {
+        return resource.getMetadata().getName();
+    }
+
+    private static Deployment deployment(List<HasMetadata> all, String name) {
+        return of(all, Deployment.class).stream().filter(d -> name(d).equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no Deployment " + name));
+    }
+
+    private static Container container(List<HasMetadata> all, String deployment) {
+        return deployment(all, deployment).getSpec().getTemplate().getSpec().getContainers().getFirst();
+    }
+
+    /** The names of the ConfigMaps (or Secrets) {@code container} takes its environment from. */
+    private static List<String> envFrom(Container container, boolean configMaps) {
+        return container.getEnvFrom().stream().map(e -> configMaps
+                        ? (e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
+                        : (e.getSecretRef() == null ? null : e.getSecretRef().getName()))
+                .filter(java.util.Objects::nonNull).toList();
+    }
+
+    private static Secret secret(List<HasMetadata> all, String name) {
+        return of(all, Secret.class).stream().filter(s -> name(s).equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no Secret " + name));
+    }
+
+    private static ConfigMap configMap(List<HasMetadata> all) {
+        return of(all, ConfigMap.class).stream().filter(c -> name(c).equals("runstream-config")).findFirst()
+                .orElseThrow(() -> new AssertionError("no ConfigMap runstream-config"));
+    }
+
+    private static GenericKubernetesResource generic(List<HasMetadata> all, String kind) {
+        return of(all, GenericKubernetesResource.class).stream().filter(r -> r.getKind().equals(kind)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind));
+    }
+
+    private static List<String> images(List<HasMetadata> all) {
+        return of(all, Deployment.class).stream().flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers()
+                .stream()).map(Container::getImage).toList();
+    }
+
+    private static Properties appProperties(String app) throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(ROOT.resolve(app + "/src/main/resources/application.properties"))) {
+            properties.load(in);
+        }
+        return properties;
+    }
+
+    /** A Quarkus duration such as {@code 30s}, {@code 2m} or {@code 500ms}. */
+    private static Duration duration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Map<String, java.util.function.LongFunction<Duration>> units = Map.of("ms", Duration::ofMillis,
+                "s", Duration::ofSeconds, "m", Duration::ofMinutes, "h", Duration::ofHours);
+        for (String unit : List.of("ms", "s", "m", "h")) {
+            if (t.endsWith(unit)) {
+                return units.get(unit).apply(Long.parseLong(t.substring(0, t.length() - unit.length())));
+            }
+        }
+        return Duration.parse(text);
+    }
+}
