@@ -16,6 +16,7 @@ min_java=21
 . .mvn/find-jdk.sh
 ./mvnw -q -DskipTests install
 out=$(mktemp -d)
+echo "# raw lines: $out/runstream.txt $out/bullmq.txt" >&2
 peer="$out/bullmq"
 cp -r ../shared/peers/bullmq "$peer"
 chmod -R u+w "$peer"
@@ -41,9 +42,10 @@ def medians(path):
         key = (f["scenario"], f.get("path", "-"))
         for k, v in f.items():
             try:
-                by.setdefault(key, {}).setdefault(k, []).append(float(v))
+                number = float(v)
             except ValueError:
-                pass
+                continue
+            by.setdefault(key, {}).setdefault(k, []).append(number)
     return {key: {k: statistics.median(v) for k, v in kv.items()} for key, kv in by.items()}
 rs, bq = medians(sys.argv[1]), medians(sys.argv[2])
 for system, m in (("runstream", rs), ("bullmq", bq)):

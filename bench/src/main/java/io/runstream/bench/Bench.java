@@ -53,7 +53,7 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
-            "fanout", "crash-recovery", "crash-recovery-fast", "startup");
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -93,6 +93,7 @@ public final class Bench {
             case "crash-recovery" -> List.of(line(name, crashRecovery(false)));
             case "crash-recovery-fast" -> List.of(line(name, crashRecovery(true)));
             case "startup" -> List.of(line(name, startup()));
+            case "scaling" -> List.of(line(name, scaling()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
         lines.forEach(out::println);
@@ -369,6 +370,65 @@ public final class Bench {
             apps.stop();
             return r;
         }
+    }
+
+    /**
+     * What a queue-lag autoscaler relies on: a backlog of CPU-light runs (50 ms of waiting each) is drained by one
+     * worker, then two more workers start, and the completion rate rises with them while the lag drains.
+     */
+    private Map<String, Object> scaling() throws Exception {
+        int concurrency = 5;
+        int backlog = smoke ? 300 : 6_000;
+        long windowMillis = smoke ? 2_000 : 10_000;
+        Map<String, String> env = Map.of("RUNSTREAM_WORKER_CONCURRENCY", Integer.toString(concurrency));
+        try (AppProcesses apps = apps("scaling")) {
+            apps.start(env);
+            submitConcurrently(apps, backlog, 64, "sleep", "{\"ms\":50}", id -> { });
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("backlog", backlog);
+            r.put("concurrency_per_worker", concurrency);
+            r.put("work_ms", 50);
+            r.put("lag_before", lag(apps));
+            r.put("one_worker_runs_per_s", completionRate(apps, windowMillis));
+            r.put("lag_one_worker", lag(apps));
+            apps.startWorker(env);
+            apps.startWorker(env);
+            settle(); // the new workers' first seconds are JIT warm-up on a shared machine
+            r.put("three_workers_runs_per_s", completionRate(apps, windowMillis));
+            r.put("lag_three_workers", lag(apps));
+            long drainStart = System.nanoTime();
+            awaitRuns(apps, backlog, "status IN ('completed', 'failed')");
+            r.put("drained_after_s", (System.nanoTime() - drainStart) / 1e9);
+            r.put("lag_after", lag(apps));
+            r.put("speedup", ((Number) r.get("three_workers_runs_per_s")).doubleValue()
+                    / ((Number) r.get("one_worker_runs_per_s")).doubleValue());
+            apps.stop();
+            return r;
+        }
+    }
+
+    /** Runs completed per second over the next {@code windowMillis}, from PostgreSQL's completion times. */
+    private static double completionRate(AppProcesses apps, long windowMillis) throws Exception {
+        try (Connection db = connect(apps)) {
+            long start = System.currentTimeMillis();
+            Thread.sleep(windowMillis); // a measurement window of the load driver, not a test wait
+            Map<String, Object> row = query(db, ("SELECT count(*) AS n FROM runs WHERE completed_at >= "
+                    + "to_timestamp(%d / 1000.0) AND completed_at < to_timestamp(%d / 1000.0)")
+                    .formatted(start, start + windowMillis));
+            return ((Number) row.get("n")).doubleValue() / (windowMillis / 1e3);
+        }
+    }
+
+    /** Tasks of the default queue not yet delivered to any worker, as the api reports them. */
+    private static long lag(AppProcesses apps) throws IOException, InterruptedException {
+        HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api("/api/queues")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (JsonNode queue : JSON.readTree(response.body())) {
+            if (queue.path("name").asText().equals("default")) {
+                return queue.path("lag").asLong(-1);
+            }
+        }
+        throw new IllegalStateException("no default queue in " + response.body());
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------

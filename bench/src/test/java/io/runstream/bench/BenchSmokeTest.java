@@ -41,4 +41,10 @@ class BenchSmokeTest {
         assertThat(bench.run("startup").getFirst()).containsPattern("worker_ready_s=\\d+\\.\\d+")
                 .containsPattern("api_idle_rss_mib=\\d+");
     }
+
+    @Test
+    void moreWorkersDrainABacklogFaster() throws Exception {
+        assertThat(bench.run("scaling").getFirst()).contains("lag_after=0")
+                .containsPattern("three_workers_runs_per_s=\\d+\\.\\d+").containsPattern("speedup=\\d+\\.\\d+");
+    }
 }
