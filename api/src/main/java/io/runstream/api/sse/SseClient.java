@@ -1,5 +1,6 @@
 package io.runstream.api.sse;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -38,6 +39,10 @@ final class SseClient {
 
     /** Sends a frame or comment as it is. A client that cannot keep up is disconnected: it resumes when back. */
     void send(String frame) {
+        send(Buffer.buffer(frame));
+    }
+
+    private void send(Buffer frame) {
         if (ended) {
             return;
         }

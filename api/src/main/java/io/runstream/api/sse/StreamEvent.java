@@ -2,20 +2,22 @@ package io.runstream.api.sse;
 
 import io.runstream.run.RunEventType;
 import io.runstream.run.RunStatus;
+import io.vertx.core.buffer.Buffer;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One entry of a run's event stream, with its SSE frame rendered once for every client that receives it.
+ * One entry of a run's event stream, with its SSE frame rendered and encoded once for every client that receives
+ * it (a Vert.x buffer can be written to any number of connections).
  *
  * @param id       the entry id, also the SSE {@code id:}
  * @param type     the event type, also the SSE {@code event:}
- * @param frame    the whole SSE frame
+ * @param frame    the whole SSE frame, UTF-8 encoded
  * @param terminal whether this is the {@code status} event of a terminal status
  * @param attempt  the attempt that wrote it (0 when the api wrote it)
  */
-record StreamEvent(String id, String type, String frame, boolean terminal, int attempt) {
+record StreamEvent(String id, String type, Buffer frame, boolean terminal, int attempt) {
 
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
 
@@ -25,7 +27,7 @@ record StreamEvent(String id, String type, String frame, boolean terminal, int a
             Matcher m = STATUS.matcher(data);
             terminal = m.find() && RunStatus.fromWire(m.group(1)).map(RunStatus::isTerminal).orElse(false);
         }
-        return new StreamEvent(id, type, frame(id, type, data), terminal, attempt);
+        return new StreamEvent(id, type, Buffer.buffer(frame(id, type, data)), terminal, attempt);
     }
 
     /** An SSE frame; {@code data} is single-line JSON. */

@@ -65,8 +65,8 @@ import java.util.concurrent.TimeoutException;
         description = "Pause before reading again after Redis failed a read, in milliseconds")
 @ConnectorAttribute(name = "visibility-timeout-ms", type = "int", direction = Direction.INCOMING, defaultValue = "30000",
         description = "Entries pending longer than this without a heartbeat are reclaimed (XAUTOCLAIM) from their consumer, presumed dead")
-@ConnectorAttribute(name = "reclaim-interval-ms", type = "int", direction = Direction.INCOMING, defaultValue = "5000",
-        description = "How often the channel looks for entries to reclaim, in milliseconds")
+@ConnectorAttribute(name = "reclaim-interval-ms", type = "int", direction = Direction.INCOMING, defaultValue = "1000",
+        description = "How often the channel looks for entries to reclaim, in milliseconds (also once at start)")
 @ConnectorAttribute(name = "heartbeat-interval-ms", type = "int", direction = Direction.INCOMING, defaultValue = "10000",
         description = "How often the entries this consumer is processing are re-claimed by it (XCLAIM, idle reset to 0), so live long work is never reclaimed; must be well under visibility-timeout-ms")
 @ConnectorAttribute(name = "failure-strategy", type = "string", direction = Direction.INCOMING, defaultValue = "fail",

@@ -54,8 +54,8 @@ public final class IncomingRedisStreamsChannel {
     private final long heartbeatTimer;
     /** Entries delivered here and neither acked nor nacked yet. */
     private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Where the next XAUTOCLAIM pass continues; null while no pass is due. */
-    private volatile String reclaimCursor;
+    /** Where the next XAUTOCLAIM pass continues; null while no pass is due. A pass is due at start. */
+    private volatile String reclaimCursor = "0-0";
     private final ReactiveStreamCommands<String, String, String> streams;
     private final Batcher<String, Void> acks;
     private final FailureStrategy failureStrategy;
