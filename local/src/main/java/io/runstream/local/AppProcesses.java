@@ -1,6 +1,8 @@
 package io.runstream.local;
 
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.ScanParams;
+import redis.clients.jedis.ScanResult;
 import redis.clients.jedis.StreamEntry;
 import redis.clients.jedis.StreamEntryID;
 
@@ -261,5 +263,23 @@ public final class AppProcesses implements AutoCloseable {
             }
         }
         infra.dropDatabase(database);
+        deleteKeys();
+    }
+
+    /** Deletes this instance's Redis keys (events keep a 24 h TTL otherwise); quietly, if Redis is gone. */
+    private void deleteKeys() {
+        try (Jedis jedis = new Jedis(URI.create(infra.redisUri()))) {
+            ScanParams match = new ScanParams().match(keyPrefix + ":*").count(1000);
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<String> page = jedis.scan(cursor, match);
+                if (!page.getResult().isEmpty()) {
+                    jedis.unlink(page.getResult().toArray(String[]::new));
+                }
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        } catch (RuntimeException e) {
+            // a test that stopped its own Redis: nothing left to clean
+        }
     }
 }
