@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -220,11 +221,11 @@ public final class Bench {
         String input = "{\"chunks\":" + events + ",\"delayMs\":0}";
         try (AppProcesses apps = apps("streamed-output")) {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
-            List<SseRecorder> warm = new ArrayList<>();
+            List<SseRecorder> warm = Collections.synchronizedList(new ArrayList<>());
             submitConcurrently(apps, smoke ? 5 : 50, 64, "generate", input, id -> warm.add(follow(apps, id)));
             awaitClosed(warm);
 
-            List<SseRecorder> clients = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<SseRecorder> clients = Collections.synchronizedList(new ArrayList<>());
             long t0 = System.currentTimeMillis();
             submitConcurrently(apps, runs, 64, "generate", input, id -> clients.add(follow(apps, id)));
             awaitClosed(clients);
@@ -321,7 +322,7 @@ public final class Bench {
             // a first worker only makes the pipelines known; the runs are queued while no worker runs
             apps.start(env);
             apps.terminateWorker(0);
-            List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> ids = Collections.synchronizedList(new ArrayList<>());
             submitConcurrently(apps, runs, 64, "sleep", "{\"ms\":200}", ids::add);
             int doomed = apps.startWorker(env);
             awaitRuns(apps, runs, "started_at IS NOT NULL");

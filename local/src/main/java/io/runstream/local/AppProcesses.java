@@ -79,7 +79,10 @@ public final class AppProcesses implements AutoCloseable {
         return this;
     }
 
-    /** Starts the api (when {@link #start} was not used, or again after it stopped, on the same port) and waits until it is ready. */
+    /**
+     * Starts the api (when {@link #start} was not used, or again after it stopped, on the same port) and waits until
+     * it is ready.
+     */
     public void startApi(Map<String, String> extraEnv) {
         api = launch("api", apiPort, extraEnv);
         awaitReadyOrDestroy(apiPort, api);

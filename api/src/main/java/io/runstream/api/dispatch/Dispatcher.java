@@ -2,7 +2,7 @@ package io.runstream.api.dispatch;
 
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
-import io.runstream.redis.Batcher;
+import io.runstream.batch.Batcher;
 import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.task.TaskMessage;
 import io.smallrye.mutiny.Uni;
@@ -14,7 +14,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
-
 
 import java.util.UUID;
 

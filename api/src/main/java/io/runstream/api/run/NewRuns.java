@@ -1,6 +1,6 @@
 package io.runstream.api.run;
 
-import io.runstream.redis.Batcher;
+import io.runstream.batch.Batcher;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;

@@ -11,7 +11,6 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -53,18 +52,11 @@ public class QueueBench implements QuarkusApplication {
     @Inject
     Redis redis;
 
-    @ConfigProperty(name = "bench.scenario")
-    String scenario;
-    @ConfigProperty(name = "bench.runs")
-    int runs;
-    @ConfigProperty(name = "bench.warmup")
-    int warmup;
-    @ConfigProperty(name = "bench.batch")
-    int batch;
-    @ConfigProperty(name = "bench.concurrency")
-    int concurrency;
-    @ConfigProperty(name = "bench.stream")
-    String stream;
+    @Inject
+    BenchConfig config;
+
+    private int runs;
+    private int warmup;
 
     /** Nano times per task (warm-up first, then the measured ones), indexed by the task's sequence number. */
     private long[] enqueued;
@@ -74,24 +66,27 @@ public class QueueBench implements QuarkusApplication {
 
     @Override
     public int run(String... args) throws Exception {
+        runs = config.runs();
+        warmup = config.warmup();
         int total = warmup + runs;
         enqueued = new long[total];
         started = new long[total];
         done = new long[total];
-        Cancellable consumer = in.onItem().transformToUni(this::consume).merge(concurrency)
+        Cancellable consumer = in.onItem().transformToUni(this::consume).merge(config.concurrency())
                 .subscribe().with(x -> { }, failure -> failure.printStackTrace());
         try {
-            Map<String, Object> result = switch (scenario) {
+            Map<String, Object> result = switch (config.scenario()) {
                 case "noop-throughput" -> noopThroughput();
                 case "single-add-latency" -> singleAddLatency();
-                default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+                default -> throw new IllegalArgumentException("unknown scenario " + config.scenario());
             };
-            System.out.println("system=runstream path=queue scenario=" + scenario + " " + result.entrySet().stream()
-                    .map(e -> e.getKey() + "=" + format(e.getValue())).collect(Collectors.joining(" ")));
+            System.out.println("system=runstream path=queue scenario=" + config.scenario() + " "
+                    + result.entrySet().stream().map(e -> e.getKey() + "=" + format(e.getValue()))
+                    .collect(Collectors.joining(" ")));
             return 0;
         } finally {
             consumer.cancel();
-            redis.send(Request.cmd(Command.DEL).arg(stream)).await().atMost(Duration.ofSeconds(10));
+            redis.send(Request.cmd(Command.DEL).arg(config.stream())).await().atMost(Duration.ofSeconds(10));
         }
     }
 
@@ -125,6 +120,7 @@ public class QueueBench implements QuarkusApplication {
     /** {@code runs} tasks sent in batches of {@code batch} (each awaited), consumed at {@code concurrency}. */
     private Map<String, Object> noopThroughput() throws InterruptedException {
         remaining = new CountDownLatch(warmup);
+        int batch = config.batch();
         for (int from = 0; from < warmup; from += batch) {
             sendAll(from, Math.min(warmup, from + batch));
         }
@@ -140,7 +136,7 @@ public class QueueBench implements QuarkusApplication {
         double[] e2e = millis(done, enqueued);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("runs", runs);
-        r.put("concurrency", concurrency);
+        r.put("concurrency", config.concurrency());
         r.put("runs_per_s", runs / ((last - first) / 1e9));
         r.put("enqueue_per_s", runs / ((enqueuedAll - first) / 1e9));
         r.put("e2e_p50_ms", percentile(e2e, 0.5));
@@ -150,8 +146,9 @@ public class QueueBench implements QuarkusApplication {
 
     /** {@code runs} sequential sends, each awaited, consumed one at a time. */
     private Map<String, Object> singleAddLatency() throws InterruptedException {
-        if (concurrency != 1) {
-            throw new IllegalArgumentException("single-add-latency consumes at concurrency 1, not " + concurrency);
+        if (config.concurrency() != 1) {
+            throw new IllegalArgumentException("single-add-latency consumes at concurrency 1, not "
+                    + config.concurrency());
         }
         remaining = new CountDownLatch(warmup);
         for (int seq = 0; seq < warmup; seq++) {

@@ -2,7 +2,7 @@ package io.runstream.redis.streams.internal;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.runstream.json.Json;
-import io.runstream.redis.Batcher;
+import io.runstream.batch.Batcher;
 import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnectorOutgoingConfiguration;
 import io.smallrye.mutiny.Uni;
@@ -19,20 +19,21 @@ import java.util.Optional;
 import java.util.concurrent.Flow;
 
 /**
- * One outgoing channel: every message becomes one XADD (pipelined with the others in flight); the message is acked with the entry written and nacked
- * with Redis' error otherwise. String and byte[] payloads are written as they are, anything else as JSON.
+ * One outgoing channel: every message becomes one XADD (pipelined with the others in flight); the message is acked
+ * with the entry written and nacked with Redis' error otherwise. String and byte[] payloads are written as they are,
+ * anything else as JSON.
  */
 public final class OutgoingRedisStreamsChannel {
+
+    /** Most XADDs pipelined in one batch, and most batches in flight at once. */
+    private static final int XADD_BATCH = 256;
+    private static final int XADDS_IN_FLIGHT = 4;
 
     private final String channel;
     private final String stream;
     private final String payloadField;
     private final Optional<Long> maxlen;
     private final int maxInflight;
-    /** Most XADDs pipelined in one batch, and most batches in flight at once. */
-    private static final int XADD_BATCH = 256;
-    private static final int XADDS_IN_FLIGHT = 4;
-
     private final Batcher<Request, Response> xadds;
     private final Flow.Subscriber<? extends Message<?>> subscriber;
     private volatile boolean closed;

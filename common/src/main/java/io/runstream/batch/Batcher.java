@@ -1,4 +1,4 @@
-package io.runstream.redis;
+package io.runstream.batch;
 
 import io.smallrye.mutiny.Uni;
 
@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
- * Coalesces single Redis operations into batches without waiting for a timer: an item submitted while fewer than
+ * Coalesces single operations — Redis commands, SQL statements — into batches without waiting for a timer: an item submitted while fewer than
  * {@code maxInFlight} batches are in flight goes out at once (so a lone item pays no extra latency); items
  * submitted meanwhile queue up and leave together, up to {@code maxBatch} at a time, as soon as a batch returns.
  * Under load that turns N round trips into N / batch-size, with no added delay when idle.

@@ -1,4 +1,4 @@
-package io.runstream.redis;
+package io.runstream.batch;
 
 import io.smallrye.mutiny.Uni;
 import org.junit.jupiter.api.Test;
