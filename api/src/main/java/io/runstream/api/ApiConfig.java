@@ -47,6 +47,13 @@ public interface ApiConfig {
         int batch();
 
         /**
+         * Most recent events of a run kept in memory while it has clients here: a client that arrives within them
+         * (e.g. from the start of a young run) is served from memory instead of reading Redis. Default is 500.
+         */
+        @WithDefault("500")
+        int history();
+
+        /**
          * How long a client of a run that PostgreSQL already has terminal waits for the run's terminal event before
          * it gets the end from PostgreSQL. Default is 1s.
          */
@@ -70,5 +77,12 @@ public interface ApiConfig {
         /** Most runs one pass dispatches. Default is 500. */
         @WithDefault("500")
         int batch();
+
+        /**
+         * Most recent events of a run kept in memory while it has clients here: a client that arrives within them
+         * (e.g. from the start of a young run) is served from memory instead of reading Redis. Default is 500.
+         */
+        @WithDefault("500")
+        int history();
     }
 }

@@ -105,20 +105,27 @@ public final class Batcher<T, R> {
         } catch (RuntimeException e) {
             sent = Uni.createFrom().failure(e);
         }
+        // the batch's slot is given back whatever completing its items does
         sent.subscribe().with(results -> {
-            if (results.size() != batch.size()) {
-                IllegalStateException wrong = new IllegalStateException("a batch of " + batch.size()
-                        + " items returned " + results.size() + " results");
-                batch.forEach(p -> p.result().completeExceptionally(wrong));
-            } else {
-                for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).result().complete(results.get(i));
+            try {
+                if (results.size() != batch.size()) {
+                    IllegalStateException wrong = new IllegalStateException("a batch of " + batch.size()
+                            + " items returned " + results.size() + " results");
+                    batch.forEach(p -> p.result().completeExceptionally(wrong));
+                } else {
+                    for (int i = 0; i < batch.size(); i++) {
+                        batch.get(i).result().complete(results.get(i));
+                    }
                 }
+            } finally {
+                next();
             }
-            next();
         }, failure -> {
-            batch.forEach(p -> p.result().completeExceptionally(failure));
-            next();
+            try {
+                batch.forEach(p -> p.result().completeExceptionally(failure));
+            } finally {
+                next();
+            }
         });
     }
 

@@ -61,6 +61,15 @@ public final class RunEventWriter {
         emit(RunEventType.STATUS, data.toString());
     }
 
+    /**
+     * A {@code reset} event: this attempt starts the run over, and what earlier attempts wrote (output, progress)
+     * is superseded. Written first by every attempt after the first, so that a client following the run can discard
+     * what it shows instead of appending the new attempt's output to the old.
+     */
+    public void reset() {
+        emit(RunEventType.RESET, Json.mapper().createObjectNode().put("attempt", attempt).toString());
+    }
+
     public void output(String chunk) {
         emit(RunEventType.OUTPUT, Json.mapper().createObjectNode().put("chunk", chunk).toString());
     }

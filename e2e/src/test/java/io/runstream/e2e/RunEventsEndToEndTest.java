@@ -154,6 +154,18 @@ class RunEventsEndToEndTest {
     }
 
     @Test
+    void aRetriedRunTellsItsClientsWithResetWhenItsNextAttemptStartsOver() throws Exception {
+        String id = submit("fail", "{\"times\":1,\"message\":\"flaky\"}");
+        SseRecorder client = follow(id, null);
+
+        assertThat(client.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(client.events()).extracting(Event::type)
+                .containsExactly("status", "error", "status", "reset", "status", "result", "status", "end");
+        assertThat(JSON.readTree(client.events().get(3).data()).get("attempt").asInt()).isEqualTo(2);
+        assertThat(JSON.readTree(client.events().get(4).data()).get("attempt").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void lateSubscriberToAFinishedRunGetsTheReplayAndEnd() throws Exception {
         String id = submit("generate", "{\"chunks\":20,\"delayMs\":0}");
         await().atMost(WAIT).until(() -> status(id).equals("completed"));

@@ -103,6 +103,13 @@ class WorkerTest {
         assertThat(fixture.events(id)).filteredOn(e -> e.payload().get("type").equals("status"))
                 .extracting(e -> Json.tree(e.payload().get("data")).get("status").asText() + "@" + e.payload().get("attempt"))
                 .containsExactly("running@1", "queued@1", "running@2", "queued@2", "running@3", "failed@3");
+        // every attempt after the first starts with a reset, so that followers discard the earlier attempt's output
+        List<String> types = fixture.events(id).stream().map(e -> e.payload().get("type") + "@" + e.payload().get("attempt"))
+                .toList();
+        assertThat(types).filteredOn(t -> t.startsWith("reset")).containsExactly("reset@2", "reset@3");
+        assertThat(types.get(types.indexOf("reset@2") + 1)).isEqualTo("status@2");
+        assertThat(types.get(types.indexOf("reset@3") + 1)).isEqualTo("status@3");
+        assertThat(types.subList(0, types.indexOf("reset@2"))).allMatch(t -> t.endsWith("@1"));
     }
 
     @Test
@@ -126,6 +133,9 @@ class WorkerTest {
         await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
         assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(2);
         assertThat(fixture.run(id).getString("result")).isEqualTo("{\"v\":7}");
+        await().atMost(WAIT).until(() -> fixture.events(id).stream().anyMatch(e -> e.payload().get("type").equals("result")));
+        assertThat(fixture.events(id)).extracting(e -> e.payload().get("type")).startsWith("reset", "status");
+        assertThat(Json.tree(fixture.events(id).getFirst().payload().get("data")).get("attempt").asInt()).isEqualTo(2);
         await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
     }
 

@@ -1,69 +1,125 @@
 package io.runstream.api.sse;
 
+import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * One SSE connection following a run. {@link #cursor} is the id of the last event it was sent, so an event is
- * never sent twice and, since events are offered in stream order, never out of order.
+ * One SSE connection following a run. Confined to its connection's event loop ({@link #context}): every method
+ * but {@link #ended()} runs there, and the tail reaches it only by posting tasks to that context, so nothing a
+ * client does (ending its response, whose handlers then run) ever happens inside the tail's own work.
+ * <p>
+ * {@link #cursor} is the id of the last event written, so an event is never written twice and, since the tail
+ * offers events in stream order, never out of order; events of an attempt older than one already seen (a worker
+ * presumed dead that still writes) are skipped.
  */
 final class SseClient {
 
-    private final HttpServerResponse response;
-    /** Id of the last event sent (or the Last-Event-ID it resumed from; {@code 0-0} from the start). */
-    String cursor;
-    /** Whether it follows the shared tail; false while it catches up on its own. */
-    boolean live;
-    /** The newest attempt whose events this client has seen; events of older attempts after it are stale. */
-    private int attempt;
-    private boolean ended;
+    private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
 
-    SseClient(HttpServerResponse response, String cursor) {
+    final Context context;
+    private final HttpServerResponse response;
+    private String cursor;
+    private int attempt;
+    private volatile boolean ended;
+    /** The tail this client is registered with (written before the registration is posted to the tail). */
+    volatile RunTail tail;
+
+    SseClient(Context context, HttpServerResponse response, String cursor) {
+        this.context = context;
         this.response = response;
         this.cursor = cursor;
     }
 
+    /** Posts {@code action} to this client's event loop. */
+    void post(Runnable action) {
+        context.runOnContext(v -> action.run());
+    }
+
     /**
-     * Sends {@code event} unless this client already has it, or it comes from an attempt older than one already
-     * seen (a worker presumed dead that still wrote: its run restarted as a newer attempt).
+     * The attempt of the event at the cursor the client resumed from, so that events of older attempts after it are
+     * recognised as stale.
      */
-    void offer(StreamEvent event) {
-        if (StreamEvent.compareIds(event.id(), cursor) > 0) {
-            if (event.attempt() == 0 || event.attempt() >= attempt) {
-                send(event.frame());
-                attempt = Math.max(attempt, event.attempt());
+    void seedAttempt(int seen) {
+        attempt = Math.max(attempt, seen);
+    }
+
+    /** Writes the events of {@code batch} this client does not have yet, in one write. */
+    void deliver(EventBatch batch) {
+        if (ended || batch.isEmpty()) {
+            return;
+        }
+        if (StreamEvent.compareIds(batch.firstId(), cursor) > 0 && batch.minAttempt() >= attempt) {
+            // the common case: the whole batch is new to this client; its frames are shared by every client
+            write(batch.frames());
+            cursor = batch.lastId();
+            attempt = Math.max(attempt, batch.maxAttempt());
+            return;
+        }
+        Buffer frames = Buffer.buffer();
+        for (StreamEvent event : batch.events()) {
+            if (StreamEvent.compareIds(event.id(), cursor) > 0) {
+                if (event.attempt() == 0 || event.attempt() >= attempt) {
+                    frames.appendBuffer(event.frame());
+                    attempt = Math.max(attempt, event.attempt());
+                }
+                cursor = event.id();
             }
-            cursor = event.id();
+        }
+        if (frames.length() > 0) {
+            write(frames);
         }
     }
 
-    /** Sends a frame or comment as it is. A client that cannot keep up is disconnected: it resumes when back. */
-    void send(String frame) {
-        send(Buffer.buffer(frame));
+    /** Writes a frame that is not a stream entry (e.g. {@code gap}). */
+    void send(Buffer frame) {
+        if (!ended) {
+            write(frame);
+        }
     }
 
-    private void send(Buffer frame) {
+    void keepAlive() {
+        send(KEEP_ALIVE);
+    }
+
+    /** Writes the {@code end} frame and ends the response: nothing more is coming. */
+    void finish(Buffer endFrame) {
         if (ended) {
             return;
         }
-        if (response.writeQueueFull()) {
-            end();
+        ended = true;
+        if (!response.ended() && !response.closed()) {
+            response.end(endFrame);
+        }
+    }
+
+    /** Ends the response without an {@code end} event (api stopping, slow client, failure): the client resumes. */
+    void close() {
+        if (ended) {
             return;
         }
-        response.write(frame);
-    }
-
-    /** Ends the response; the client is told nothing more is coming. */
-    void end() {
-        if (!ended) {
-            ended = true;
-            if (!response.ended() && !response.closed()) {
-                response.end();
-            }
+        ended = true;
+        if (!response.ended() && !response.closed()) {
+            response.end();
         }
     }
 
+    /** Marks the client ended when its connection went away. */
+    void gone() {
+        ended = true;
+    }
+
+    /** Whether the response has ended; readable from any thread. */
     boolean ended() {
         return ended;
+    }
+
+    /** A client that cannot keep up is disconnected, rather than buffered without bound: it resumes when back. */
+    private void write(Buffer frames) {
+        if (response.writeQueueFull()) {
+            close();
+            return;
+        }
+        response.write(frames);
     }
 }

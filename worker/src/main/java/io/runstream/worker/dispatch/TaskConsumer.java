@@ -192,6 +192,9 @@ public class TaskConsumer {
         RunEventWriter events = writer(run.id(), run.attempt());
         Execution execution = new Execution(run, events);
         running.put(run.id(), execution);
+        if (run.attempt() > 1) {
+            events.reset();
+        }
         events.status(RunStatus.RUNNING.wire());
         Timer.Sample timing = Timer.start(metrics);
         Uni<Object> outcome = handlers.find(run.pipeline())

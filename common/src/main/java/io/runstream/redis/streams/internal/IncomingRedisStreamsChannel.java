@@ -255,11 +255,7 @@ public final class IncomingRedisStreamsChannel {
                             }
                             Uni<java.util.Map<String, Integer>> counts = fromPending
                                     ? deliveries(entries) : Uni.createFrom().item(java.util.Map.of());
-                            counts.subscribe().with(c -> {
-                                emitAll(entries, fromPending, c);
-                                idle();
-                                pump();
-                            }, this::readFailed);
+                            counts.subscribe().with(c -> emitThenReadOn(entries, fromPending, c), this::readFailed);
                         },
                         this::readFailed);
     }
@@ -282,11 +278,7 @@ public final class IncomingRedisStreamsChannel {
                         LOG.infof("Reclaimed %d entries of %s idle over %d ms", entries.size(), stream,
                                 visibility.toMillis());
                     }
-                    deliveries(entries).subscribe().with(c -> {
-                        emitAll(entries, true, c);
-                        idle();
-                        pump();
-                    }, this::readFailed);
+                    deliveries(entries).subscribe().with(c -> emitThenReadOn(entries, true, c), this::readFailed);
                 }, this::readFailed);
     }
 
@@ -321,6 +313,22 @@ public final class IncomingRedisStreamsChannel {
                     idle();
                     pump();
                 });
+    }
+
+    /**
+     * Emits what a read brought, then ends the read and reads on. Whatever downstream throws, the read ends: a
+     * {@code reading} flag left set would stop the channel for good.
+     */
+    private void emitThenReadOn(List<StreamMessage<String, String, String>> entries, boolean redelivered,
+                                java.util.Map<String, Integer> deliveries) {
+        try {
+            emitAll(entries, redelivered, deliveries);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Delivering %d entries of %s threw; reading on", entries.size(), stream);
+        } finally {
+            idle();
+        }
+        pump();
     }
 
     private void emitAll(List<StreamMessage<String, String, String>> entries, boolean redelivered,
