@@ -96,7 +96,7 @@ public final class AppProcesses implements AutoCloseable {
 
     /** Starts one more worker and waits until it is ready; returns its index. */
     public int startWorker(Map<String, String> extraEnv) {
-        int port = LocalInfrastructure.freePort();
+        int port = workerPort();
         Process worker = launch("worker", port, extraEnv);
         workers.add(worker);
         awaitReadyOrDestroy(port, worker);
@@ -117,10 +117,22 @@ public final class AppProcesses implements AutoCloseable {
 
     /** Starts worker {@code index} again after it stopped, and waits until it is ready. */
     public void restartWorker(int index, Map<String, String> extraEnv) {
-        int port = LocalInfrastructure.freePort();
+        int port = workerPort();
         Process worker = launch("worker", port, extraEnv);
         workers.set(index, worker);
         awaitReadyOrDestroy(port, worker);
+    }
+
+    /**
+     * A free port other than the api's: the api's is chosen before the api listens, and a worker on it would answer
+     * the api's readiness check.
+     */
+    private int workerPort() {
+        int port;
+        do {
+            port = LocalInfrastructure.freePort();
+        } while (port == apiPort);
+        return port;
     }
 
     /** Waits for {@code process} to be ready; kills it if it is not, so no failed start leaves an orphan behind. */

@@ -20,12 +20,16 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +55,14 @@ public class RunService {
     private final MeterRegistry metrics;
     private final Redis redis;
     private final RunstreamConfig.Events eventsConfig;
+    private final RunSnapshots snapshots;
+    private final Pool pool;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
-                      MeterRegistry metrics, Redis redis) {
+                      MeterRegistry metrics, Redis redis, RunSnapshots snapshots, Pool pool) {
         this.pipelines = pipelines;
+        this.snapshots = snapshots;
+        this.pool = pool;
         this.newRuns = newRuns;
         this.dispatcher = dispatcher;
         this.keys = config.keys();
@@ -62,6 +70,9 @@ public class RunService {
         this.redis = redis;
         this.eventsConfig = config.events();
     }
+
+    private static final String CANCEL_QUEUED = "UPDATE runs SET status = 'cancelled', completed_at = $1, "
+            + "updated_at = $1 WHERE id = $2 AND status = 'queued'";
 
     /** How long an Idempotency-Key holds on to its run. */
     static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
@@ -193,12 +204,10 @@ public class RunService {
      * @throws ProblemException 404 for an unknown run, 409 for a run that already ended
      */
     public Uni<RunView> cancel(UUID id) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        return Panache.withTransaction(() -> RunEntity.update(
-                        "status = ?1, completedAt = ?2, updatedAt = ?2 where id = ?3 and status = ?4",
-                        RunStatus.CANCELLED, now, id, RunStatus.QUEUED))
+        OffsetDateTime now = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+        return pool.preparedQuery(CANCEL_QUEUED).execute(Tuple.of(now, id))
                 .onFailure().transform(e -> new UnavailableException("PostgreSQL", e))
-                .chain(updated -> updated == 1
+                .chain(updated -> updated.rowCount() == 1
                         ? announceCancelled(id).chain(() -> get(id))
                         : get(id).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
                             case RUNNING -> signalCancel(id).replaceWith(run);
@@ -232,14 +241,7 @@ public class RunService {
 
     /** The run {@code id}, or 404. */
     public Uni<RunView> get(UUID id) {
-        return Panache.withSession(() -> RunEntity.<RunEntity>findById(id))
-                .onFailure().transform(e -> new UnavailableException("PostgreSQL", e))
-                .map(run -> {
-                    if (run == null) {
-                        throw ProblemException.notFound("run " + id);
-                    }
-                    return RunView.of(run);
-                });
+        return snapshots.get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
     }
 
     /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */

@@ -43,11 +43,11 @@ record EventBatch(List<StreamEvent> events, Buffer frames, int minAttempt, int m
         return events.isEmpty();
     }
 
-    String firstId() {
+    EntryId firstId() {
         return events.getFirst().id();
     }
 
-    String lastId() {
+    EntryId lastId() {
         return events.getLast().id();
     }
 }

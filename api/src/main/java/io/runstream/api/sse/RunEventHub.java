@@ -89,10 +89,10 @@ public class RunEventHub {
     }
 
     /**
-     * Streams run {@code snapshot.id()}'s events to {@code response}, after {@code lastEventId} ({@code 0-0}: from
-     * the start), until {@code end}. Called on the connection's event loop.
+     * Streams run {@code snapshot.id()}'s events to {@code response}, after {@code lastEventId}
+     * ({@link EntryId#START}: from the start), until {@code end}. Called on the connection's event loop.
      */
-    public void follow(RunView snapshot, String lastEventId, HttpServerResponse response) {
+    void follow(RunView snapshot, EntryId lastEventId, HttpServerResponse response) {
         Context connection = ((ContextInternal) io.vertx.core.Vertx.currentContext()).unwrap();
         SseClient client = new SseClient(connection, response, lastEventId);
         response.closeHandler(v -> release(client));
@@ -100,7 +100,7 @@ public class RunEventHub {
         join(client, snapshot, lastEventId);
     }
 
-    private void join(SseClient client, RunView snapshot, String cursor) {
+    private void join(SseClient client, RunView snapshot, EntryId cursor) {
         RunTail tail = tails.computeIfAbsent(snapshot.id(), id -> new RunTail(id, client.context, shared));
         client.tail = tail;
         tail.post(() -> {

@@ -15,7 +15,6 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/runs/{id}/events}: the run's events as {@code text/event-stream}, each with {@code id:} = its
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
 public class RunEventsRoute {
 
     private static final Logger LOG = Logger.getLogger(RunEventsRoute.class);
-    private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}(-\\d{1,19})?");
 
     private final RunEventHub hub;
     private final RunSnapshots snapshots;
@@ -57,12 +55,10 @@ public class RunEventsRoute {
         if (lastEventId == null || lastEventId.isBlank()) {
             lastEventId = ctx.request().getParam("lastEventId");
         }
-        String cursor;
-        if (lastEventId == null || lastEventId.isBlank()) {
-            cursor = "0-0";
-        } else if (ENTRY_ID.matcher(lastEventId.trim()).matches()) {
-            cursor = lastEventId.trim().contains("-") ? lastEventId.trim() : lastEventId.trim() + "-0";
-        } else {
+        EntryId cursor;
+        try {
+            cursor = lastEventId == null || lastEventId.isBlank() ? EntryId.START : EntryId.parse(lastEventId.trim());
+        } catch (IllegalArgumentException e) {
             problem(ctx, Problem.of(Response.Status.BAD_REQUEST,
                     "Last-Event-ID must be an event id such as 1795394101494-0; was '" + lastEventId + "'"));
             return;

@@ -61,7 +61,6 @@ final class RunTail {
     }
 
     private static final Logger LOG = Logger.getLogger(RunTail.class);
-    private static final String START = "0-0";
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** A read in progress for longer than this is given up on by the keep-alive tick. */
     static final Duration STUCK = READ_TIMEOUT.multipliedBy(2);
@@ -74,16 +73,16 @@ final class RunTail {
     private final Map<SseClient, Member> members = new LinkedHashMap<>();
     private final ArrayDeque<StreamEvent> history = new ArrayDeque<>();
     /** The cursor of the first client: the first read starts there. */
-    private String firstCursor;
+    private EntryId firstCursor;
     /** Whether the first read is done; from then on the history holds every entry after {@link #heldFrom}. */
     private boolean started;
     /** The id after which the history is complete (an entry dropped from it, or where the first read began). */
-    private String heldFrom;
+    private EntryId heldFrom;
     private int heldFromAttempt;
     /** Whether the entry {@link #heldFrom} names was not in the stream when the first read looked for it. */
     private boolean heldFromMissing;
     /** Id of the last entry read. */
-    private String lastId;
+    private EntryId lastId;
     private StreamEvent terminal;
 
     private boolean reading;
@@ -114,7 +113,7 @@ final class RunTail {
      * Registers {@code client}, which connected when PostgreSQL had the run as {@code snapshot} and has every event
      * up to {@code cursor} ({@code 0-0}: none). False when this tail has closed (its last client left): the caller registers with a new one.
      */
-    boolean join(SseClient client, RunView snapshot, String cursor) {
+    boolean join(SseClient client, RunView snapshot, EntryId cursor) {
         if (closed) {
             return false;
         }
@@ -194,7 +193,7 @@ final class RunTail {
         readAgain = false;
         readStarted = System.nanoTime();
         int readNumber = ++generation;
-        String from = started ? "(" + lastId : START.equals(firstCursor) ? "-" : firstCursor;
+        String from = started ? "(" + lastId : firstCursor.isStart() ? "-" : firstCursor.toString();
         xrange(from).subscribe().with(
                 entries -> post(() -> readDone(readNumber, entries, null)),
                 failure -> post(() -> readDone(readNumber, null, failure)));
@@ -248,11 +247,11 @@ final class RunTail {
     }
 
     /** The first read began at {@code cursor}, inclusively: its first entry, if it is there, is not new. */
-    private void startAt(String cursor, List<StreamEvent> events) {
+    private void startAt(EntryId cursor, List<StreamEvent> events) {
         started = true;
         heldFrom = cursor;
         lastId = cursor;
-        if (!START.equals(cursor)) {
+        if (!cursor.isStart()) {
             if (!events.isEmpty() && events.getFirst().id().equals(cursor)) {
                 StreamEvent boundary = events.removeFirst();
                 heldFromAttempt = boundary.attempt();
@@ -303,8 +302,8 @@ final class RunTail {
         }
     }
 
-    private static boolean isAtOrAfter(String cursor, String from) {
-        return START.equals(from) || !START.equals(cursor) && StreamEvent.compareIds(cursor, from) >= 0;
+    private static boolean isAtOrAfter(EntryId cursor, EntryId from) {
+        return cursor.compareTo(from) >= 0;
     }
 
     /** Sends the member what the history holds after its cursor; from then on it gets every batch read. */
@@ -312,7 +311,7 @@ final class RunTail {
         int seen = attemptAt(member.cursor);
         List<StreamEvent> missed = new ArrayList<>();
         for (StreamEvent event : history) {
-            if (START.equals(member.cursor) || StreamEvent.compareIds(event.id(), member.cursor) > 0) {
+            if (event.id().isAfter(member.cursor)) {
                 missed.add(event);
             }
         }
@@ -326,7 +325,7 @@ final class RunTail {
     }
 
     /** The attempt of the entry {@code id}, when the tail knows it. */
-    private int attemptAt(String id) {
+    private int attemptAt(EntryId id) {
         if (id.equals(heldFrom)) {
             return heldFromAttempt;
         }
@@ -355,9 +354,8 @@ final class RunTail {
 
     /** Reads a member's missed events older than the history with reads of its own, then hands it to the history. */
     private void catchUp(Member member, boolean first) {
-        String from = member.cursor;
-        boolean inclusive = first && !START.equals(from);
-        xrange(START.equals(from) ? "-" : inclusive ? from : "(" + from).subscribe().with(
+        EntryId from = member.cursor;
+        xrange(from.isStart() ? "-" : first ? from.toString() : "(" + from).subscribe().with(
                 entries -> post(() -> caughtUp(member, first, from, entries)),
                 failure -> post(() -> {
                     LOG.warnf("Catch-up of run %s failed, the client will reconnect: %s", runId, failure.toString());
@@ -365,14 +363,14 @@ final class RunTail {
                 }));
     }
 
-    private void caughtUp(Member member, boolean first, String from, Response entries) {
+    private void caughtUp(Member member, boolean first, EntryId from, Response entries) {
         if (!members.containsKey(member.client)) {
             return;
         }
         List<StreamEvent> events = parse(entries);
         boolean gap = false;
         int seen = 0;
-        if (first && !START.equals(from)) {
+        if (first && !from.isStart()) {
             if (!events.isEmpty() && events.getFirst().id().equals(from)) {
                 seen = events.removeFirst().attempt();
             } else {
@@ -400,10 +398,10 @@ final class RunTail {
         }
         if (terminal != null && isAtOrAfter(member.cursor, terminal.id())) {
             member.finished = true;
-            String id = terminal.id();
+            String id = terminal.id().toString();
             withEnd(json -> member.client.post(json == null ? member.client::close
                     : () -> member.client.finish(endFrame(id, json))));
-        } else if (terminal == null && member.terminalAtConnect() && !member.waiting) {
+        } else if (terminal == null && member.terminalAtConnect && !member.waiting) {
             member.waiting = true;
             if (nothingAtOrAfter(member.cursor) && !endedMoments(member.snapshot)) {
                 endFromDatabase(member); // the stream expired (or never existed): PostgreSQL has the final word
@@ -420,9 +418,9 @@ final class RunTail {
     }
 
     /** Whether the stream held nothing at or after {@code cursor} when the first read looked. */
-    private boolean nothingAtOrAfter(String cursor) {
+    private boolean nothingAtOrAfter(EntryId cursor) {
         return history.isEmpty() && cursor.equals(heldFrom) && cursor.equals(lastId)
-                && (START.equals(cursor) || heldFromMissing);
+                && (cursor.isStart() || heldFromMissing);
     }
 
     /**
@@ -441,7 +439,7 @@ final class RunTail {
             return;
         }
         member.finished = true;
-        String id = START.equals(member.cursor) ? null : member.cursor;
+        String id = member.cursor.isStart() ? null : member.cursor.toString();
         withEnd(json -> member.client.post(json == null ? member.client::close
                 : () -> member.client.finish(endFrame(id, json))));
     }
@@ -537,7 +535,9 @@ final class RunTail {
         /** The run as PostgreSQL had it when the client connected. */
         final RunView snapshot;
         /** Id of the last event sent to the client (or where it resumed; {@code 0-0}: from the start). */
-        String cursor;
+        EntryId cursor;
+        /** Whether PostgreSQL had the run terminal when the client connected. */
+        final boolean terminalAtConnect;
         /** Whether it gets every batch the tail reads. */
         boolean live;
         /** Whether its {@code end} (or close) has been sent. */
@@ -545,24 +545,21 @@ final class RunTail {
         /** Whether it waits for a terminal event that PostgreSQL says should come. */
         boolean waiting;
 
-        Member(SseClient client, RunView snapshot, String cursor) {
+        Member(SseClient client, RunView snapshot, EntryId cursor) {
             this.client = client;
             this.snapshot = snapshot;
             this.cursor = cursor;
+            this.terminalAtConnect = RunStatus.fromWire(snapshot.status()).map(RunStatus::isTerminal).orElse(false);
         }
 
-        void advanceTo(String id) {
-            if (START.equals(cursor) || StreamEvent.compareIds(id, cursor) > 0) {
+        void advanceTo(EntryId id) {
+            if (id.isAfter(cursor)) {
                 cursor = id;
             }
         }
 
-        boolean resumedAt(String id) {
-            return !START.equals(cursor) && cursor.equals(id);
-        }
-
-        boolean terminalAtConnect() {
-            return RunStatus.fromWire(snapshot.status()).map(RunStatus::isTerminal).orElse(false);
+        boolean resumedAt(EntryId id) {
+            return !cursor.isStart() && cursor.equals(id);
         }
     }
 }

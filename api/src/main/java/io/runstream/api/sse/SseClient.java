@@ -19,13 +19,13 @@ final class SseClient {
 
     final Context context;
     private final HttpServerResponse response;
-    private String cursor;
+    private EntryId cursor;
     private int attempt;
     private volatile boolean ended;
     /** The tail this client is registered with (written before the registration is posted to the tail). */
     volatile RunTail tail;
 
-    SseClient(Context context, HttpServerResponse response, String cursor) {
+    SseClient(Context context, HttpServerResponse response, EntryId cursor) {
         this.context = context;
         this.response = response;
         this.cursor = cursor;
@@ -49,7 +49,7 @@ final class SseClient {
         if (ended || batch.isEmpty()) {
             return;
         }
-        if (StreamEvent.compareIds(batch.firstId(), cursor) > 0 && batch.minAttempt() >= attempt) {
+        if (batch.firstId().isAfter(cursor) && batch.minAttempt() >= attempt) {
             // the common case: the whole batch is new to this client; its frames are shared by every client
             write(batch.frames());
             cursor = batch.lastId();
@@ -58,7 +58,7 @@ final class SseClient {
         }
         Buffer frames = Buffer.buffer();
         for (StreamEvent event : batch.events()) {
-            if (StreamEvent.compareIds(event.id(), cursor) > 0) {
+            if (event.id().isAfter(cursor)) {
                 if (event.attempt() == 0 || event.attempt() >= attempt) {
                     frames.appendBuffer(event.frame());
                     attempt = Math.max(attempt, event.attempt());

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * @param terminal whether this is the {@code status} event of a terminal status
  * @param attempt  the attempt that wrote it (0 when the api wrote it)
  */
-record StreamEvent(String id, String type, Buffer frame, boolean terminal, int attempt) {
+record StreamEvent(EntryId id, String type, Buffer frame, boolean terminal, int attempt) {
 
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
 
@@ -27,7 +27,7 @@ record StreamEvent(String id, String type, Buffer frame, boolean terminal, int a
             Matcher m = STATUS.matcher(data);
             terminal = m.find() && RunStatus.fromWire(m.group(1)).map(RunStatus::isTerminal).orElse(false);
         }
-        return new StreamEvent(id, type, Buffer.buffer(frame(id, type, data)), terminal, attempt);
+        return new StreamEvent(EntryId.parse(id), type, Buffer.buffer(frame(id, type, data)), terminal, attempt);
     }
 
     /** An SSE frame; {@code data} is single-line JSON. */
@@ -38,14 +38,5 @@ record StreamEvent(String id, String type, Buffer frame, boolean terminal, int a
         }
         return frame.append("event: ").append(type).append('\n').append("data: ").append(data).append("\n\n")
                 .toString();
-    }
-
-    /** Compares two stream entry ids ({@code ms-seq}) numerically. */
-    static int compareIds(String a, String b) {
-        int da = a.indexOf('-');
-        int db = b.indexOf('-');
-        int c = Long.compareUnsigned(Long.parseUnsignedLong(a.substring(0, da)), Long.parseUnsignedLong(b.substring(0, db)));
-        return c != 0 ? c : Long.compareUnsigned(Long.parseUnsignedLong(a.substring(da + 1)),
-                Long.parseUnsignedLong(b.substring(db + 1)));
     }
 }
