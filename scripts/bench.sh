@@ -1,67 +1,91 @@
 #!/usr/bin/env bash
-# Runstream vs BullMQ, side by side on the same Redis: builds what it needs, then RUNS times (default 3),
-# alternately, runs Runstream's scenarios (bench/: the queue layer alone, path=queue, and the full path,
-# path=http: HTTP → PostgreSQL → stream → worker → PostgreSQL, SSE) and the BullMQ peer harness
-# (../shared/peers/bullmq, copied to a temporary folder since shared/ is read-only).
-# Prints the per-run lines, one median line per scenario, path and system, and the ratios Runstream/BullMQ.
-#   scripts/bench.sh                                  # RUNS=3, every scenario (about 25 minutes)
+# Runstream beside its peers, on the same Redis, in one sitting: builds what it needs, then RUNS times (default 3),
+# scenario by scenario, runs Runstream's own scenarios (bench/: the queue layer alone, path=queue, and the full path,
+# path=http: HTTP → PostgreSQL → stream → worker → PostgreSQL, SSE), the BullMQ peer harness
+# (../shared/peers/bullmq) and, for the streaming scenarios, the resumable-stream peer harness
+# (../shared/peers/resumable-stream), which measures resumable-stream and Runstream's packaged apps with one and the
+# same Node SSE client (system=runstream-rs below). The peer harnesses are copied to a temporary folder (shared/ is
+# read-only). Prints the per-run lines, one median line per system, scenario and path, and the ratios.
+#   scripts/bench.sh                                  # RUNS=3, every scenario (about 35 minutes)
 #   RUNS=5 SCENARIOS="noop-throughput" scripts/bench.sh
+#   RUNS=3 SCENARIOS="streamed-output fanout" scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
 RUNS=${RUNS:-3}
 SCENARIOS=${SCENARIOS:-"noop-throughput single-add-latency streamed-output crash-recovery crash-recovery-fast fanout startup"}
-# the peer harness has no counterpart of these
-RUNSTREAM_ONLY="fanout startup"
+# which peer harness has a counterpart of each scenario
+BULLMQ_SCENARIOS="noop-throughput single-add-latency streamed-output crash-recovery crash-recovery-fast"
+RS_SCENARIOS="streamed-output fanout"
+has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
 min_java=21
 . .mvn/find-jdk.sh
 ./mvnw -q -DskipTests install
 out=$(mktemp -d)
-echo "# raw lines: $out/runstream.txt $out/bullmq.txt" >&2
-peer="$out/bullmq"
-cp -r ../shared/peers/bullmq "$peer"
-chmod -R u+w "$peer"
-rm -rf "$peer/node_modules"
-(cd "$peer" && npm ci --no-audit --no-fund --loglevel=error >&2)
+echo "# raw lines: $out/runstream.txt $out/bullmq.txt $out/rs.txt" >&2
+touch "$out/runstream.txt" "$out/bullmq.txt" "$out/rs.txt"
+peer() { # copies a peer harness and installs its pinned dependencies
+  cp -r "../shared/peers/$1" "$out/$1"
+  chmod -R u+w "$out/$1"
+  rm -rf "$out/$1/node_modules"
+  (cd "$out/$1" && npm ci --no-audit --no-fund --loglevel=error >&2)
+}
+peer bullmq
+peer resumable-stream
 for run in $(seq "$RUNS"); do
   for scenario in $SCENARIOS; do
     "$runstream_jdk/bin/java" -Drunstream.home="$PWD" -jar bench/target/runstream-bench-*.jar "$scenario" \
       | tee -a "$out/runstream.txt"
-    case " $RUNSTREAM_ONLY " in *" $scenario "*) continue ;; esac
-    (cd "$peer" && SKIP_INSTALL=1 RUNS=1 SCENARIOS="$scenario" ./run.sh 2>/dev/null | grep -v '^#') \
-      | sed 's/^/system=bullmq /' | tee -a "$out/bullmq.txt"
+    if has "$BULLMQ_SCENARIOS" "$scenario"; then
+      (cd "$out/bullmq" && SKIP_INSTALL=1 RUNS=1 SCENARIOS="$scenario" ./run.sh 2>/dev/null | grep -v '^#') \
+        | sed 's/^/system=bullmq /' | tee -a "$out/bullmq.txt"
+    fi
+    if has "$RS_SCENARIOS" "$scenario"; then
+      # both targets, one after the other, with the harness' own client; its per-run lines start with '# run='
+      (cd "$out/resumable-stream" && SKIP_INSTALL=1 RUNS=1 SCENARIOS="$scenario" RUNSTREAM_HOME="$root" \
+          RUNSTREAM_JAVA_HOME="$runstream_jdk" ./run.sh 2>/dev/null | grep '^# run=') \
+        | sed -e 's/^# run=[0-9]* //' -e 's/^target=resumable-stream /system=resumable-stream &/' \
+              -e 's/^target=runstream /system=runstream-rs &/' | tee -a "$out/rs.txt"
+    fi
   done
 done
-python3 - "$out/runstream.txt" "$out/bullmq.txt" <<'PY'
+python3 - "$out/runstream.txt" "$out/bullmq.txt" "$out/rs.txt" <<'PY'
 import statistics, sys
-def medians(path):
+def medians(*paths):
     by = {}
-    for line in open(path):
-        f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
-        if "scenario" not in f or f.get("status", "ok") != "ok":
-            continue
-        key = (f["scenario"], f.get("path", "-"))
-        for k, v in f.items():
-            try:
-                number = float(v)
-            except ValueError:
+    for path in paths:
+        for line in open(path):
+            f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if "scenario" not in f or f.get("status", "ok") != "ok":
                 continue
-            by.setdefault(key, {}).setdefault(k, []).append(number)
+            key = (f.get("system", "runstream"), f["scenario"], f.get("path", "-"))
+            for k, v in f.items():
+                try:
+                    number = float(v)
+                except ValueError:
+                    continue
+                by.setdefault(key, {}).setdefault(k, []).append(number)
     return {key: {k: statistics.median(v) for k, v in kv.items()} for key, kv in by.items()}
-rs, bq = medians(sys.argv[1]), medians(sys.argv[2])
-for system, m in (("runstream", rs), ("bullmq", bq)):
-    for (s, path), kv in sorted(m.items()):
-        print(f"summary system={system} scenario={s} path={path} stat=median " + " ".join(f"{k}={v:.3f}" for k, v in kv.items()))
-pairs = {"noop-throughput": [("runs_per_s", "jobs_per_s"), ("enqueue_per_s", "enqueue_per_s"), ("e2e_p50_ms", "e2e_p50_ms"), ("e2e_p99_ms", "e2e_p99_ms")],
-         "single-add-latency": [("add_p50_ms", "add_p50_ms"), ("add_p99_ms", "add_p99_ms"),
-                                ("start_p50_ms", "start_p50_ms"), ("start_p99_ms", "start_p99_ms")],
-         "streamed-output": [("events_per_s", "events_per_s"), ("lost", "lost"), ("deliver_p50_ms", "deliver_p50_ms"), ("deliver_p99_ms", "deliver_p99_ms")],
-         "crash-recovery": [("recovery_s", "recovery_s"), ("completed_twice", "completed_twice"), ("completed_never", "completed_never")],
-         "crash-recovery-fast": [("recovery_s", "recovery_s"), ("completed_twice", "completed_twice"), ("completed_never", "completed_never")]}
-for (s, path), ours in sorted(rs.items()):
-    theirs = bq.get((s, "-"), {})
-    for mine, peer in pairs.get(s, []):
-        if mine in ours and peer in theirs:
-            ratio = f"{ours[mine] / theirs[peer]:.3f}" if theirs[peer] else "n/a"
-            print(f"ratio scenario={s} path={path} field={mine} runstream={ours[mine]:.3f} bullmq={theirs[peer]:.3f} "
-                  f"runstream_over_bullmq={ratio}")
+m = medians(*sys.argv[1:])
+for (system, s, path), kv in sorted(m.items()):
+    print(f"summary system={system} scenario={s} path={path} stat=median " + " ".join(f"{k}={v:.3f}" for k, v in kv.items()))
+# (our system, its path or None for any, peer system, [(our field, peer field)])
+pairs = {"noop-throughput": [("runstream", None, "bullmq", [("runs_per_s", "jobs_per_s"), ("enqueue_per_s", "enqueue_per_s"), ("e2e_p50_ms", "e2e_p50_ms"), ("e2e_p99_ms", "e2e_p99_ms")])],
+         "single-add-latency": [("runstream", None, "bullmq", [("add_p50_ms", "add_p50_ms"), ("add_p99_ms", "add_p99_ms"), ("start_p50_ms", "start_p50_ms"), ("start_p99_ms", "start_p99_ms")])],
+         "streamed-output": [("runstream", None, "bullmq", [("events_per_s", "events_per_s"), ("lost", "lost"), ("deliver_p50_ms", "deliver_p50_ms"), ("deliver_p99_ms", "deliver_p99_ms")]),
+                             ("runstream-rs", "-", "resumable-stream", [("events_per_s", "events_per_s"), ("lost", "lost"), ("dup", "dup"), ("deliver_p50_ms", "deliver_p50_ms"), ("deliver_p99_ms", "deliver_p99_ms")]),
+                             ("runstream-rs", "-", "bullmq", [("events_per_s", "events_per_s")])],
+         "fanout": [("runstream-rs", "-", "resumable-stream", [("clients_complete", "clients_complete"), ("lost", "lost"), ("dup", "dup"), ("deliver_p50_ms", "deliver_p50_ms"), ("deliver_p99_ms", "deliver_p99_ms")])],
+         "crash-recovery": [("runstream", None, "bullmq", [("recovery_s", "recovery_s"), ("completed_twice", "completed_twice"), ("completed_never", "completed_never")])],
+         "crash-recovery-fast": [("runstream", None, "bullmq", [("recovery_s", "recovery_s"), ("completed_twice", "completed_twice"), ("completed_never", "completed_never")])]}
+for (system, s, path), ours in sorted(m.items()):
+    for mine_system, mine_path, peer, fields in pairs.get(s, []):
+        if system != mine_system or (mine_path is not None and path != mine_path):
+            continue
+        theirs = m.get((peer, s, "-"), {})
+        for mine, other in fields:
+            if mine in ours and other in theirs:
+                ratio = f"{ours[mine] / theirs[other]:.3f}" if theirs[other] else "n/a"
+                print(f"ratio scenario={s} path={path} field={mine} {system}={ours[mine]:.3f} {peer}={theirs[other]:.3f} "
+                      f"{system}_over_{peer}={ratio}")
 PY

@@ -3,6 +3,7 @@ package io.runstream.e2e;
 import io.runstream.local.AppProcesses;
 
 import io.runstream.local.LocalInfrastructure;
+import io.runstream.local.SseRecorder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +33,8 @@ class OutageEndToEndTest {
 
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private AppProcesses apps;
+    private RedisServer redis;
+    private int redisPort;
 
     @AfterEach
     void stop() throws Exception {
@@ -71,26 +76,66 @@ class OutageEndToEndTest {
 
     @Test
     void aRedisRestartWithoutItsDataLosesNoQueuedRun() throws Exception {
-        int port = LocalInfrastructure.freePort();
-        RedisServer[] redis = {startRedis(port)};
-        cleanup.add(() -> redis[0].stop());
-        LocalInfrastructure shared = LocalInfrastructure.shared();
-        LocalInfrastructure infra = LocalInfrastructure.of("redis://127.0.0.1:" + port, "127.0.0.1",
-                Integer.parseInt(shared.jdbcUrl("x").replaceAll(".*:(\\d+)/x$", "$1")), shared.username(),
-                shared.password());
-        apps = new AppProcesses("redis-restart", infra).start(Map.of(
-                "RUNSTREAM_WORKER_CONCURRENCY", "1", "RUNSTREAM_API_SWEEP_INTERVAL", "1s"));
-        RunstreamClient client = new RunstreamClient(apps);
+        RunstreamClient client = appsOnOwnRedis("redis-restart", 1);
         // one runs, five wait in the stream
         List<String> accepted = IntStream.range(0, 6).mapToObj(i -> client.submit("sleep", "{\"ms\":1500}")).toList();
         await().atMost(WAIT).until(() -> client.status(accepted.getFirst()).equals("running"));
-        assertThat(LocalInfrastructure.redisCommandAt(infra.redisUri(), "EXISTS", apps.keyPrefix + ":{meta}:epoch"))
+        assertThat(LocalInfrastructure.redisCommandAt(apps.infra.redisUri(), "EXISTS", apps.keyPrefix + ":{meta}:epoch"))
                 .isEqualTo(":1");
 
-        redis[0].stop();
-        redis[0] = startRedis(port); // empty: the stream, its group and the runs' events are gone
+        restartOwnRedis(); // empty: the stream, its group and the runs' events are gone
 
         await().atMost(WAIT).until(() -> accepted.stream().allMatch(id -> client.status(id).equals("completed")));
+    }
+
+    @Test
+    void followersOfARunThatRestartsAfterRedisLostItsDataAreToldToResetAndGetTheNewAttemptWhole() throws Exception {
+        RunstreamClient client = appsOnOwnRedis("redis-restart-followers", 2);
+        String id = client.submit("generate", "{\"chunks\":100,\"delayMs\":30}");
+        SseRecorder follower = SseRecorder.open(apps.http, apps.api("/api/runs/" + id + "/events"), null,
+                Executors.newVirtualThreadPerTaskExecutor());
+        await().atMost(WAIT).until(() -> follower.events().stream().filter(e -> e.type().equals("output")).count() >= 20);
+
+        restartOwnRedis(); // empty: the run's events are gone and it is re-dispatched as a new attempt
+
+        assertThat(follower.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(client.run(id).get("status").asText()).isEqualTo("completed");
+        assertThat(client.run(id).get("attempt").asInt()).isEqualTo(2);
+        List<SseRecorder.Event> events = follower.events();
+        int reset = IntStream.range(0, events.size()).filter(i -> events.get(i).type().equals("reset")).max().orElse(-1);
+        assertThat(reset).as("a reset event: %s", events.stream().map(SseRecorder.Event::type).toList()).isPositive();
+        assertThat(RunstreamClient.read(events.get(reset).data()).get("attempt").asInt()).isEqualTo(2);
+        // what follows the reset is the new attempt, whole and in order, then its end
+        assertThat(events.subList(reset + 1, events.size()).stream().filter(e -> e.type().equals("output"))
+                .map(e -> RunstreamClient.read(e.data()).get("chunk").asText()).toList())
+                .containsExactlyElementsOf(IntStream.range(0, 100).mapToObj(i -> "token-" + i + " ").toList());
+        assertThat(events.getLast().type()).isEqualTo("end");
+    }
+
+    /**
+     * The apps on a Redis of the test's own (which it restarts) and the shared PostgreSQL, the worker at
+     * {@code concurrency}, the sweeper every second.
+     */
+    private RunstreamClient appsOnOwnRedis(String name, int concurrency) throws java.io.IOException {
+        apps = new AppProcesses(name, ownRedis()).start(Map.of("RUNSTREAM_WORKER_CONCURRENCY",
+                Integer.toString(concurrency), "RUNSTREAM_API_SWEEP_INTERVAL", "1s"));
+        return new RunstreamClient(apps);
+    }
+
+    private LocalInfrastructure ownRedis() throws java.io.IOException {
+        redisPort = LocalInfrastructure.freePort();
+        redis = startRedis(redisPort);
+        cleanup.add(() -> redis.stop());
+        LocalInfrastructure shared = LocalInfrastructure.shared();
+        return LocalInfrastructure.of("redis://127.0.0.1:" + redisPort, "127.0.0.1",
+                Integer.parseInt(shared.jdbcUrl("x").replaceAll(".*:(\\d+)/x$", "$1")), shared.username(),
+                shared.password());
+    }
+
+    /** Restarts the test's own Redis without its data, as a Redis without persistence comes back. */
+    private void restartOwnRedis() throws java.io.IOException {
+        redis.stop();
+        redis = startRedis(redisPort);
     }
 
     private static EmbeddedPostgres startPostgres(Path data, int port) throws java.io.IOException {

@@ -189,6 +189,9 @@ final class RunTail {
     // ---- reading the stream for everyone ----
 
     private void read() {
+        if (closed) {
+            return;
+        }
         reading = true;
         readAgain = false;
         readStarted = System.nanoTime();
@@ -216,7 +219,7 @@ final class RunTail {
                 return;
             }
             List<StreamEvent> events = parse(entries);
-            more = events.size() == shared.batch();
+            more = entries != null && entries.size() == shared.batch();
             boolean first = !started;
             if (first) {
                 startAt(firstCursor, events);
