@@ -92,6 +92,16 @@ class RunApiTest {
     }
 
     @Test
+    void jsonBeyondTheParserLimitsIs400NamingTheLimit() {
+        String deep = "[".repeat(1_500) + "]".repeat(1_500);
+        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + deep + "}").statusCode(400)
+                .contentType(PROBLEM).body("detail", containsString("nesting depth")));
+        String longNumber = "1".repeat(1_500);
+        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + longNumber + "}").statusCode(400)
+                .contentType(PROBLEM).body("detail", containsString("Number value length")));
+    }
+
+    @Test
     void missingPipelineIs400() {
         assertNothingChanges(() -> submit("{\"input\":{}}").statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("'pipeline' is missing")));

@@ -27,8 +27,9 @@ record SubmitRequest(String pipeline, String input, String queue) {
         try {
             root = Json.mapper().readTree(body);
         } catch (JsonProcessingException e) {
-            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // a parser limit (nesting depth, number or string length) has no location
+            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage() + (e.getLocation() == null
+                    ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         }
         if (root == null || root.isMissingNode()) {
             throw ProblemException.badRequest("malformed JSON: the body is empty");
