@@ -28,6 +28,20 @@ public class ApiFixture {
         }
     }
 
+    /**
+     * Makes the pipeline directory look {@code age} old: its epoch key (which Redis loses with its data) says it
+     * was created then.
+     */
+    public void pipelineDirectoryAge(java.time.Duration age) {
+        redis.value(String.class).set(keys.epoch(), io.runstream.keys.RedisEpoch.of(
+                java.time.Instant.now().minus(age)).value());
+    }
+
+    /** Runs {@code sql} on the test's database, e.g. to break the schema the way a bug would. */
+    public void execute(String sql) {
+        pool.query(sql).execute().await().indefinitely();
+    }
+
     /** Rows in the runs table. */
     public long runRows() {
         return pool.query("SELECT count(*) FROM runs").execute().await().indefinitely().iterator().next().getLong(0);

@@ -12,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
 /**
- * When the run is recorded but its task cannot be published, the row is removed again: the client gets 503
- * and nothing is left behind. The api connects as a Redis ACL user that may do everything but XADD.
+ * When the run is recorded but its task cannot be published, the row is removed again: the client is told the
+ * run does not exist, and nothing is left behind. The api connects as a Redis ACL user that may do everything but XADD.
  */
 @QuarkusTest
 @WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS,
@@ -35,9 +35,8 @@ class PublishFailureTest {
     void failedPublishRemovesTheRecordedRun() {
         fixture.knownPipeline("echo");
         long rows = fixture.runRows();
-        RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(503).contentType(RunApiTest.PROBLEM)
-                .header("Retry-After", "5")
-                .body("detail", containsString("Redis is unavailable"));
+        // refused by Redis (an ACL without XADD): a misconfiguration, not an outage, so not a 503 — but the truth
+        RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(500);
         assertThat(fixture.runRows()).isEqualTo(rows);
     }
 }

@@ -115,11 +115,27 @@ class RunApiTest {
 
     @Test
     void unknownPipelineIs400ListingTheKnownOnes() {
+        fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(5));
         assertNothingChanges(() -> submit("{\"pipeline\":\"nope\"}").statusCode(400).contentType(PROBLEM)
                 .body("detail", startsWith("unknown pipeline 'nope'; known pipelines: "))
                 .body("detail", containsString("echo, "))
                 .body("detail", containsString("sleep"))
                 .body("knownPipelines", hasItems("echo", "sleep")));
+    }
+
+    @Test
+    void anUnknownPipelineWhileTheDirectoryIsBeingRebuiltIs503NotAFinalNo() {
+        // Redis lost its data: the directory is empty until the workers' next heartbeats
+        fixture.redis().key().del(fixture.keys().epoch());
+        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).contentType(PROBLEM)
+                .header("Retry-After", "5").body("detail", containsString("'verify' is not known yet")));
+        // rebuilt moments ago: workers may not have advertised it yet
+        fixture.pipelineDirectoryAge(java.time.Duration.ofSeconds(2));
+        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).header("Retry-After", "5"));
+        // older than a worker's liveness window: every live worker has advertised since; unknown is final
+        fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(1));
+        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(400)
+                .body("detail", startsWith("unknown pipeline 'verify'")));
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.runstream.local.SseRecorder;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import redis.embedded.RedisServer;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -33,7 +32,7 @@ class OutageEndToEndTest {
 
     private final List<AutoCloseable> cleanup = new ArrayList<>();
     private AppProcesses apps;
-    private RedisServer redis;
+    private LocalInfrastructure.OwnRedis redis;
     private int redisPort;
 
     @AfterEach
@@ -124,8 +123,8 @@ class OutageEndToEndTest {
 
     private LocalInfrastructure ownRedis() throws java.io.IOException {
         redisPort = LocalInfrastructure.freePort();
-        redis = startRedis(redisPort);
-        cleanup.add(() -> redis.stop());
+        redis = LocalInfrastructure.startRedis(redisPort);
+        cleanup.add(() -> redis.close());
         LocalInfrastructure shared = LocalInfrastructure.shared();
         return LocalInfrastructure.of("redis://127.0.0.1:" + redisPort, "127.0.0.1",
                 Integer.parseInt(shared.jdbcUrl("x").replaceAll(".*:(\\d+)/x$", "$1")), shared.username(),
@@ -133,19 +132,12 @@ class OutageEndToEndTest {
     }
 
     /** Restarts the test's own Redis without its data, as a Redis without persistence comes back. */
-    private void restartOwnRedis() throws java.io.IOException {
-        redis.stop();
-        redis = startRedis(redisPort);
+    private void restartOwnRedis() {
+        redis.close();
+        redis = LocalInfrastructure.startRedis(redisPort);
     }
 
     private static EmbeddedPostgres startPostgres(Path data, int port) throws java.io.IOException {
         return LocalInfrastructure.startPostgres(port, data);
-    }
-
-    private static RedisServer startRedis(int port) throws java.io.IOException {
-        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-                .setting("appendonly no").build();
-        server.start();
-        return server;
     }
 }

@@ -227,26 +227,39 @@ public final class LocalInfrastructure {
     }
 
     private static String startEmbeddedRedis() {
-        int port = freePort();
-        try {
-            RedisServer server = RedisServer.newRedisServer()
-                    .port(port)
-                    .bind("127.0.0.1")
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .build();
-            server.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.stop();
-                } catch (IOException ignored) {
-                    // the JVM is exiting; the child process dies with it
-                }
-            }, "embedded-redis-stop"));
-            LOG.info("started embedded Redis on 127.0.0.1:" + port);
+        OwnRedis redis = startRedis(freePort());
+        Runtime.getRuntime().addShutdownHook(new Thread(redis::close, "embedded-redis-stop"));
+        LOG.info("started embedded Redis at " + redis.uri());
+        return redis.uri();
+    }
+
+    /** A Redis of its own, without persistence, e.g. for a test that pauses, stops or restarts it. */
+    public record OwnRedis(RedisServer server, int port) implements AutoCloseable {
+
+        public String uri() {
             return "redis://127.0.0.1:" + port;
+        }
+
+        /** Stops it; quietly if it is gone already. */
+        @Override
+        public void close() {
+            try {
+                server.stop();
+            } catch (IOException ignored) {
+                // gone already
+            }
+        }
+    }
+
+    /** Starts a Redis of its own on {@code port}, bound to loopback, keeping nothing on disk. */
+    public static OwnRedis startRedis(int port) {
+        try {
+            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
+                    .setting("appendonly no").build();
+            server.start();
+            return new OwnRedis(server, port);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start embedded Redis: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot start a Redis on port " + port + ": " + e.getMessage(), e);
         }
     }
 

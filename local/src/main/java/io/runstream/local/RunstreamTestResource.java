@@ -18,12 +18,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * }</pre>
  *
  * <p>Init args simulate outages: {@code redis=unreachable} or {@code postgres=unreachable} point the app at a port
- * where nothing listens (migrations at start are then skipped); {@code redis-user=NAME} connects to Redis as that
- * ACL user.
+ * where nothing listens (migrations at start are then skipped); {@code redis=dedicated} starts a Redis for the
+ * class alone, which its tests may pause or stop; {@code redis-user=NAME} connects to Redis as that ACL user.
  */
 public class RunstreamTestResource implements QuarkusTestResourceLifecycleManager {
 
     private String database;
+    private LocalInfrastructure.OwnRedis dedicatedRedis;
     private Map<String, String> args = Map.of();
 
     @Override
@@ -53,6 +54,10 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
             config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + deadPort + "/" + database);
             config.put("quarkus.flyway.migrate-at-start", "false");
         }
+        if ("dedicated".equals(args.get("redis"))) {
+            dedicatedRedis = LocalInfrastructure.startRedis(LocalInfrastructure.freePort());
+            config.put("quarkus.redis.hosts", dedicatedRedis.uri());
+        }
         if (args.containsKey("redis-user")) {
             config.put("quarkus.redis.hosts", infra.redisUri().replace("redis://", "redis://" + args.get("redis-user")
                     + ":any@"));
@@ -62,6 +67,9 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public void stop() {
+        if (dedicatedRedis != null) {
+            dedicatedRedis.close();
+        }
         if (database != null) {
             LocalInfrastructure.shared().dropDatabase(database);
         }

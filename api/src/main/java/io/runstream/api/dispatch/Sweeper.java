@@ -5,6 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.runstream.api.ApiConfig;
 import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
+import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.redis.LuaScript;
 import io.smallrye.mutiny.Multi;
@@ -21,6 +22,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -123,7 +125,7 @@ public class Sweeper {
             if (now != null) {
                 return remember(now); // PostgreSQL has not seen this Redis's epoch yet
             }
-            String next = UUID.randomUUID().toString();
+            String next = RedisEpoch.of(Instant.now()).value();
             Uni<Void> requeue = known == null ? Uni.createFrom().voidItem() : pool.query("""
                             UPDATE runs SET status = 'queued', dispatched = false, task_id = NULL, updated_at = now()
                              WHERE status IN ('queued', 'running')""").execute()

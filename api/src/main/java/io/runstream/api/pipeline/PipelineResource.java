@@ -1,7 +1,7 @@
 package io.runstream.api.pipeline;
 
 import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.UnavailableException;
+import io.runstream.api.problem.Outages;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
 import io.smallrye.mutiny.Uni;
@@ -28,6 +28,6 @@ public class PipelineResource {
     @GET
     public Uni<List<PipelineInfo>> list() {
         return directory.list(config.workerLiveness())
-                .onFailure().transform(e -> new UnavailableException("Redis", e));
+                .onFailure().transform(e -> Outages.classify("Redis", e));
     }
 }

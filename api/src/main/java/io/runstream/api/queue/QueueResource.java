@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.UnavailableException;
+import io.runstream.api.problem.Outages;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
 import io.runstream.queue.QueueInspector;
@@ -55,7 +55,7 @@ public class QueueResource {
 
     @GET
     public Uni<List<QueueStats>> list() {
-        return inspectAll().onFailure().transform(e -> new UnavailableException("Redis", e));
+        return inspectAll().onFailure().transform(e -> Outages.classify("Redis", e));
     }
 
     void start(@Observes StartupEvent event) {

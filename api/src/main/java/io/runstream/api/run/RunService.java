@@ -8,7 +8,9 @@ import io.quarkus.panache.common.Sort;
 import io.runstream.api.dispatch.Dispatcher;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
+import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.UnavailableException;
+import io.runstream.keys.RedisEpoch;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.events.RunEventWriter;
 import io.runstream.keys.RedisKeys;
@@ -33,6 +35,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -71,6 +74,7 @@ public class RunService {
         this.eventsConfig = config.events();
     }
 
+    private static final String UNDO_SUBMIT = "DELETE FROM runs WHERE id = $1 AND NOT dispatched";
     private static final String CANCEL_QUEUED = "UPDATE runs SET status = 'cancelled', completed_at = $1, "
             + "updated_at = $1 WHERE id = $2 AND status = 'queued'";
 
@@ -101,7 +105,7 @@ public class RunService {
         return Panache.<RunEntity>withTransaction(() -> RunEntity.update("idempotencyKey = null where "
                                 + "idempotencyKey = ?1 and createdAt < ?2", key, expired)
                         .chain(() -> RunEntity.<RunEntity>find("idempotencyKey", key).firstResult()))
-                .onFailure().transform(e -> new UnavailableException("PostgreSQL", e));
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e));
     }
 
     private static Uni<RunView> replay(RunEntity existing, String key, String hash) {
@@ -123,7 +127,7 @@ public class RunService {
 
     private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, Duration liveness) {
         return queueOf(request.pipeline())
-                .onFailure().transform(e -> new UnavailableException("Redis", e))
+                .onFailure().transform(e -> Outages.classify("Redis", e))
                 .chain(queue -> {
                     if (queue.isEmpty()) {
                         return unknownPipeline(request.pipeline(), liveness);
@@ -167,26 +171,58 @@ public class RunService {
         // in autocommit: a transaction around a single statement only adds two round trips
         Uni<?> insert = idempotencyKey == null ? newRuns.insert(run) : Panache.withSession(run::persistAndFlush);
         return insert
-                .onFailure(e -> !isIdempotencyConflict(e)).transform(e -> new UnavailableException("PostgreSQL", e))
+                .onFailure(e -> !isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(() -> publish(run))
                 .invoke(() -> Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline)
                         .description("Runs accepted by the api").register(metrics).increment())
                 .map(x -> RunView.of(run));
     }
 
+    /**
+     * Publishes the run's task. If it does not reach Redis the run is removed again, so that what the client is
+     * told is the truth: the run does not exist (503, or 500 when the failure is not an outage). If it cannot be
+     * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
+     */
     private Uni<Void> publish(RunEntity run) {
         return dispatcher.publish(run.id, run.pipeline, run.queue)
                 .invoke(() -> dispatcher.markDispatched(run.id))
-                .onFailure().call(e -> Panache.withTransaction(() -> RunEntity.deleteById(run.id))
-                        .onFailure().invoke(d -> LOG.errorf(d, "Run %s was recorded but neither published nor "
-                                + "removed; it stays queued until re-dispatched", run.id))
-                        .onFailure().recoverWithNull())
-                .onFailure().transform(e -> new UnavailableException("Redis", e));
+                .onFailure().recoverWithUni(failure -> pool.preparedQuery(UNDO_SUBMIT).execute(Tuple.of(run.id))
+                        .onItemOrFailure().transformToUni((rows, undoFailure) -> {
+                            if (undoFailure == null && rows.rowCount() == 1) {
+                                return Uni.createFrom().failure(Outages.classify("Redis", failure));
+                            }
+                            LOG.warnf("Run %s is recorded but its task did not reach Redis (%s), and it could not be "
+                                            + "removed (%s): it stays queued, the sweeper dispatches it once Redis "
+                                            + "answers", run.id, failure.toString(),
+                                    undoFailure == null ? "it was dispatched meanwhile" : undoFailure.toString());
+                            return Uni.createFrom().voidItem();
+                        }));
     }
 
+    /**
+     * Answers a submit of a pipeline nobody advertised: 400 listing the known ones — unless the pipeline directory
+     * is younger than a worker's liveness window (Redis lost its data, or the system just started), when the
+     * workers may simply not have advertised yet: then 503, retry.
+     */
     private Uni<RunView> unknownPipeline(String name, Duration liveness) {
+        return redis.send(Request.cmd(Command.GET).arg(keys.epoch()))
+                .map(epoch -> epoch == null ? Optional.<Instant>empty()
+                        : new RedisEpoch(epoch.toString()).createdAt().or(() -> Optional.of(Instant.EPOCH)))
+                .onFailure().transform(e -> Outages.classify("Redis", e))
+                .chain(created -> {
+                    if (created.isEmpty() || created.get().plus(liveness).isAfter(Instant.now())) {
+                        return Uni.createFrom().failure(new UnavailableException("the pipeline directory",
+                                "pipeline '" + name + "' is not known yet: the directory of pipelines is being "
+                                        + "rebuilt (Redis lost its data, or the system just started) and workers "
+                                        + "advertise theirs within " + liveness.toSeconds() + " s"));
+                    }
+                    return knownPipelinesProblem(name, liveness);
+                });
+    }
+
+    private Uni<RunView> knownPipelinesProblem(String name, Duration liveness) {
         return pipelines.list(liveness)
-                .onFailure().transform(e -> new UnavailableException("Redis", e))
+                .onFailure().transform(e -> Outages.classify("Redis", e))
                 .map(known -> {
                     List<String> names = known.stream().map(PipelineInfo::name).toList();
                     String detail = "unknown pipeline '" + name + "'; known pipelines: "
@@ -206,7 +242,7 @@ public class RunService {
     public Uni<RunView> cancel(UUID id) {
         OffsetDateTime now = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
         return pool.preparedQuery(CANCEL_QUEUED).execute(Tuple.of(now, id))
-                .onFailure().transform(e -> new UnavailableException("PostgreSQL", e))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(updated -> updated.rowCount() == 1
                         ? announceCancelled(id).chain(() -> get(id))
                         : get(id).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
@@ -235,7 +271,7 @@ public class RunService {
                         Request.cmd(Command.SET).arg(keys.cancelFlag(id)).arg("1").arg("EX")
                                 .arg(eventsConfig.ttl().toSeconds()),
                         Request.cmd(Command.PUBLISH).arg(keys.cancelChannel()).arg(id.toString())))
-                .onFailure().transform(e -> new UnavailableException("Redis", e))
+                .onFailure().transform(e -> Outages.classify("Redis", e))
                 .replaceWithVoid();
     }
 
@@ -263,7 +299,7 @@ public class RunService {
         String query = where.isEmpty() ? "" : String.join(" and ", where);
         return Panache.withSession(() -> RunEntity.<RunEntity>find(query, Sort.descending("id"), params)
                         .range(0, limit).list())
-                .onFailure().transform(e -> new UnavailableException("PostgreSQL", e))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(rows -> {
                     boolean more = rows.size() > limit;
                     List<RunView> items = rows.stream().limit(limit).map(RunView::of).toList();

@@ -1,6 +1,6 @@
 package io.runstream.api.run;
 
-import io.runstream.api.problem.UnavailableException;
+import io.runstream.api.problem.Outages;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,7 +29,7 @@ public class RunSnapshots {
     /** The run as it is now, or empty when there is no such run; fails with 503 when PostgreSQL is down. */
     public Uni<Optional<RunView>> get(UUID id) {
         return pool.preparedQuery("SELECT * FROM runs WHERE id = $1").execute(Tuple.of(id))
-                .onFailure().transform(e -> new UnavailableException("PostgreSQL", e))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(view(rows.iterator().next())));
     }
 

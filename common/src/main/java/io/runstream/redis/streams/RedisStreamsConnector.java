@@ -75,6 +75,8 @@ import java.util.concurrent.TimeoutException;
         description = "Stream that the dead-letter strategy writes to; default is <stream>:dead")
 @ConnectorAttribute(name = "maxlen", type = "long", direction = Direction.OUTGOING,
         description = "Approximate cap on the stream's length (XADD MAXLEN ~); unset means no trimming")
+@ConnectorAttribute(name = "send-timeout-ms", type = "int", direction = Direction.OUTGOING, defaultValue = "5000",
+        description = "How long an XADD may take before its message is nacked (Redis paused, or a connection that died unnoticed)")
 @ConnectorAttribute(name = "max-inflight", type = "int", direction = Direction.OUTGOING, defaultValue = "256",
         description = "Most XADDs in flight at once on this channel")
 public class RedisStreamsConnector implements InboundConnector, OutboundConnector, HealthReporter {

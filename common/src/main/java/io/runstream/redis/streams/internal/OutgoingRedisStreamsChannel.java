@@ -14,6 +14,7 @@ import io.vertx.mutiny.redis.client.Response;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Flow;
@@ -51,8 +52,15 @@ public final class OutgoingRedisStreamsChannel {
             throw new IllegalArgumentException("maxlen of channel '" + channel + "' must be positive, was " + n);
         });
         Redis client = redis.getRedis();
-        // XADDs made while others are in flight leave together, pipelined in one round trip
-        this.xadds = new Batcher<>(requests -> client.batch(requests), XADD_BATCH, XADDS_IN_FLIGHT);
+        int sendTimeoutMs = config.getSendTimeoutMs();
+        if (sendTimeoutMs <= 0) {
+            throw new IllegalArgumentException("send-timeout-ms of channel '" + channel + "' must be positive");
+        }
+        Duration sendTimeout = Duration.ofMillis(sendTimeoutMs);
+        // XADDs made while others are in flight leave together, pipelined in one round trip; a batch that gets no
+        // answer fails, so a paused Redis or a dead connection cannot hold the messages (and their senders) for ever
+        this.xadds = new Batcher<>(requests -> client.batch(requests).ifNoItem().after(sendTimeout).fail(), XADD_BATCH,
+                XADDS_IN_FLIGHT);
         this.subscriber = MultiUtils.via(messages -> messages
                 .onItem().transformToUni(this::send).merge(maxInflight));
     }
