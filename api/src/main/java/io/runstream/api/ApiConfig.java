@@ -21,10 +21,6 @@ public interface ApiConfig {
     @WithDefault("500")
     int maxPageSize();
 
-    /** A worker counts as serving a pipeline while its last heartbeat is younger than this. Default is 15s. */
-    @WithDefault("15s")
-    Duration workerLiveness();
-
     /** {@code Retry-After} sent with 503 when Redis or PostgreSQL is unavailable, in seconds. Default is 5. */
     @WithDefault("5")
     int retryAfterSeconds();

@@ -27,7 +27,7 @@ class ApiIT {
 
     @Test
     void aSubmitOfAnUnknownPipelineIsAProblemNamingIt() {
-        // 503 while the pipeline directory is younger than a worker's liveness window (the api just started), 400 after
+        // 503 while the pipeline directory is younger than two heartbeat intervals (the api just started), 400 after
         given().contentType("application/json").body("{\"pipeline\":\"nope\",\"input\":{}}")
                 .post("/api/runs")
                 .then().statusCode(anyOf(equalTo(400), equalTo(503))).contentType("application/problem+json")

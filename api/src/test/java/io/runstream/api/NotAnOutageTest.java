@@ -28,6 +28,7 @@ class NotAnOutageTest {
     void breakTheSchema() {
         fixture.knownPipeline("echo");
         fixture.pipelineDirectoryAge(Duration.ofMinutes(1));
+        RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(202);
         fixture.execute("ALTER TABLE runs RENAME COLUMN input TO input_gone");
     }
 

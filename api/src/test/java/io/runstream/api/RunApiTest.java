@@ -132,7 +132,7 @@ class RunApiTest {
         // rebuilt moments ago: workers may not have advertised it yet
         fixture.pipelineDirectoryAge(java.time.Duration.ofSeconds(2));
         assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).header("Retry-After", "5"));
-        // older than a worker's liveness window: every live worker has advertised since; unknown is final
+        // older than two heartbeat intervals: every live worker has advertised since; unknown is final
         fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(1));
         assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(400)
                 .body("detail", startsWith("unknown pipeline 'verify'")));

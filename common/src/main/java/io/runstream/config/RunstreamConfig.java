@@ -31,6 +31,23 @@ public interface RunstreamConfig {
         Duration ttl();
     }
 
+    /** How workers make themselves known: shared by workers (which heartbeat) and the api (which counts them). */
+    Workers workers();
+
+    /** How workers make themselves known. */
+    interface Workers {
+        /** How often a worker advertises its pipelines in the pipeline directory. Default is 5s. */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /**
+         * A worker whose last heartbeat is older than this no longer counts as serving a pipeline; must be longer
+         * than the heartbeat interval. Default is 15s.
+         */
+        @WithDefault("15s")
+        Duration liveness();
+    }
+
     /** The key layout under {@link #keyPrefix()}. */
     default RedisKeys keys() {
         return new RedisKeys(keyPrefix());

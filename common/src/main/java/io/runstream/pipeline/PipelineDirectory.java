@@ -34,14 +34,16 @@ public class PipelineDirectory {
     private final ReactiveHashCommands<String, String, String> hashes;
     private final ReactiveSortedSetCommands<String, String> sortedSets;
     private final Clock clock;
+    private final Duration liveness;
 
     @Inject
     public PipelineDirectory(ReactiveRedisDataSource redis, RunstreamConfig config) {
-        this(redis, config.keys(), Clock.systemUTC());
+        this(redis, config.keys(), config.workers().liveness(), Clock.systemUTC());
     }
 
-    PipelineDirectory(ReactiveRedisDataSource redis, RedisKeys keys, Clock clock) {
+    PipelineDirectory(ReactiveRedisDataSource redis, RedisKeys keys, Duration liveness, Clock clock) {
         this.keys = keys;
+        this.liveness = liveness;
         this.hashes = redis.hash(String.class);
         this.sortedSets = redis.sortedSet(String.class);
         this.clock = clock;
@@ -49,9 +51,9 @@ public class PipelineDirectory {
 
     /**
      * Records that {@code workerId} serves {@code pipelines} (name → queue) now, and forgets workers whose last
-     * heartbeat is older than {@code liveness}.
+     * heartbeat is older than the liveness window.
      */
-    public Uni<Void> advertise(String workerId, Map<String, String> pipelines, Duration liveness) {
+    public Uni<Void> advertise(String workerId, Map<String, String> pipelines) {
         if (pipelines.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -81,7 +83,7 @@ public class PipelineDirectory {
     }
 
     /** Every known pipeline with its count of live workers, sorted by name. */
-    public Uni<List<PipelineInfo>> list(Duration liveness) {
+    public Uni<List<PipelineInfo>> list() {
         double liveSince = clock.millis() - liveness.toMillis();
         return hashes.hgetall(keys.pipelines())
                 .map(TreeMap::new)

@@ -112,6 +112,8 @@ class DemoPipelinesEndToEndTest {
 
     @Test
     void unknownPipelineIsRefusedWithTheKnownOnes() throws Exception {
+        // a pipeline directory older than two heartbeat intervals: unknown is final (younger, it would be a 503)
+        apps.infra.redisCommand("SET", apps.keyPrefix + ":{meta}:epoch", (System.currentTimeMillis() - 60_000) + ":e2e");
         HttpResponse<String> response = post("{\"pipeline\":\"translate\"}");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");

@@ -21,14 +21,6 @@ public interface WorkerConfig {
      */
     Optional<String> id();
 
-    /** How often the worker advertises its pipelines. Default is 5s. */
-    @WithDefault("5s")
-    Duration heartbeatInterval();
-
-    /** A worker whose last heartbeat is older than this no longer counts as serving. Default is 15s. */
-    @WithDefault("15s")
-    Duration liveness();
-
     /** Pause between attempts to record a run's state while PostgreSQL is unavailable. Default is 1s. */
     @WithDefault("1s")
     Duration storeRetryBackoff();

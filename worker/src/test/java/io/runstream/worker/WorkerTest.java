@@ -208,7 +208,7 @@ class WorkerTest {
 
     @Test
     void advertisesItsPipelinesWithALiveWorker() {
-        await().atMost(WAIT).untilAsserted(() -> assertThat(directory.list(Duration.ofSeconds(15))
+        await().atMost(WAIT).untilAsserted(() -> assertThat(directory.list()
                 .await().atMost(WAIT))
                 .extracting(PipelineInfo::name, PipelineInfo::queue, PipelineInfo::workers)
                 .contains(

@@ -7,8 +7,7 @@ import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.task.TaskMessage;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
+import io.runstream.run.RunStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -33,11 +32,10 @@ public class Dispatcher {
     private final Batcher<UUID, Void> marks;
 
     public Dispatcher(@Channel("tasks") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-                      MutinyEmitter<String> tasks, RunstreamConfig config, Pool pool) {
+                      MutinyEmitter<String> tasks, RunstreamConfig config, RunStore store) {
         this.tasks = tasks;
         this.keys = config.keys();
-        this.marks = Batcher.ofAll(ids -> pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1)")
-                .execute(Tuple.of(ids.toArray(UUID[]::new))), MARK_BATCH, 1);
+        this.marks = Batcher.ofAll(store::markDispatched, MARK_BATCH, 1);
     }
 
     /** Appends the task of run {@code id} to {@code queue}'s stream; completes once Redis has it. */

@@ -8,6 +8,7 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.redis.LuaScript;
+import io.runstream.run.RunStore;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -50,6 +51,7 @@ public class Sweeper {
             return 0""");
 
     private final Pool pool;
+    private final RunStore store;
     private final Redis redis;
     private final Vertx vertx;
     private final Dispatcher dispatcher;
@@ -59,9 +61,10 @@ public class Sweeper {
     private long timer = -1;
     private volatile boolean sweeping;
 
-    public Sweeper(Pool pool, Redis redis, Vertx vertx, Dispatcher dispatcher, RunstreamConfig runstream,
-                   ApiConfig config) {
+    public Sweeper(Pool pool, RunStore store, Redis redis, Vertx vertx, Dispatcher dispatcher,
+                   RunstreamConfig runstream, ApiConfig config) {
         this.pool = pool;
+        this.store = store;
         this.redis = redis;
         this.vertx = vertx;
         this.dispatcher = dispatcher;
@@ -126,11 +129,9 @@ public class Sweeper {
                 return remember(now); // PostgreSQL has not seen this Redis's epoch yet
             }
             String next = RedisEpoch.of(Instant.now()).value();
-            Uni<Void> requeue = known == null ? Uni.createFrom().voidItem() : pool.query("""
-                            UPDATE runs SET status = 'queued', dispatched = false, task_id = NULL, updated_at = now()
-                             WHERE status IN ('queued', 'running')""").execute()
-                    .invoke(rows -> LOG.warnf("Redis lost its data (its epoch key is gone): re-dispatching %d queued "
-                            + "or running runs", rows.rowCount()))
+            Uni<Void> requeue = known == null ? Uni.createFrom().voidItem() : store.requeueAfterDataLoss()
+                    .invoke(n -> LOG.warnf("Redis lost its data (its epoch key is gone): re-dispatching %d queued "
+                            + "or running runs", n))
                     .replaceWithVoid();
             return requeue.chain(() -> redis.send(Request.cmd(Command.SET).arg(keys.epoch()).arg(next)))
                     .chain(() -> remember(next));
@@ -158,8 +159,7 @@ public class Sweeper {
     private Uni<Void> dispatch(Row run) {
         UUID id = run.getUUID("id");
         return dispatcher.publish(id, run.getString("pipeline"), run.getString("queue"))
-                .chain(() -> pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = $1")
-                        .execute(Tuple.of(id)))
+                .chain(() -> store.markDispatched(List.of(id)))
                 .invoke(() -> LOG.infof("Dispatched stranded run %s", id))
                 .replaceWithVoid();
     }

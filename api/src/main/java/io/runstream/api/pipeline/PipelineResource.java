@@ -27,7 +27,7 @@ public class PipelineResource {
 
     @GET
     public Uni<List<PipelineInfo>> list() {
-        return directory.list(config.workerLiveness())
+        return directory.list()
                 .onFailure().transform(e -> Outages.classify("Redis", e));
     }
 }

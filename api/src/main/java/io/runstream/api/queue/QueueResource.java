@@ -70,7 +70,7 @@ public class QueueResource {
     }
 
     private Uni<List<QueueStats>> inspectAll() {
-        return directory.list(config.workerLiveness())
+        return directory.list()
                 .map(pipelines -> {
                     TreeSet<String> queues = new TreeSet<>(List.of("default"));
                     pipelines.stream().map(PipelineInfo::queue).forEach(queues::add);

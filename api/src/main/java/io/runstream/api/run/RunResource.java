@@ -47,7 +47,7 @@ public class RunResource {
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
-        return runs.submit(request, idempotencyKey, config.workerLiveness())
+        return runs.submit(request, idempotencyKey)
                 .map(run -> Response.accepted(run).location(URI.create("/api/runs/" + run.id())).build());
     }
 

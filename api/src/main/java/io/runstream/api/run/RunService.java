@@ -2,38 +2,33 @@ package io.runstream.api.run;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import io.runstream.api.dispatch.Dispatcher;
+import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
-import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.UnavailableException;
-import io.runstream.keys.RedisEpoch;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.events.RunEventWriter;
+import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
 import io.runstream.run.RunIds;
 import io.runstream.run.RunStatus;
+import io.runstream.run.RunStore;
+import io.runstream.run.RunStore.NewRun;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -58,14 +53,16 @@ public class RunService {
     private final MeterRegistry metrics;
     private final Redis redis;
     private final RunstreamConfig.Events eventsConfig;
-    private final RunSnapshots snapshots;
-    private final Pool pool;
+    private final RunQueries queries;
+    private final RunStore store;
+    private final RunstreamConfig.Workers workers;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
-                      MeterRegistry metrics, Redis redis, RunSnapshots snapshots, Pool pool) {
+                      MeterRegistry metrics, Redis redis, RunQueries queries, RunStore store) {
         this.pipelines = pipelines;
-        this.snapshots = snapshots;
-        this.pool = pool;
+        this.queries = queries;
+        this.store = store;
+        this.workers = config.workers();
         this.newRuns = newRuns;
         this.dispatcher = dispatcher;
         this.keys = config.keys();
@@ -73,10 +70,6 @@ public class RunService {
         this.redis = redis;
         this.eventsConfig = config.events();
     }
-
-    private static final String UNDO_SUBMIT = "DELETE FROM runs WHERE id = $1 AND NOT dispatched";
-    private static final String CANCEL_QUEUED = "UPDATE runs SET status = 'cancelled', completed_at = $1, "
-            + "updated_at = $1 WHERE id = $2 AND status = 'queued'";
 
     /** How long an Idempotency-Key holds on to its run. */
     static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
@@ -87,50 +80,41 @@ public class RunService {
      *
      * @throws ProblemException 409 when the key was used with a different request
      */
-    public Uni<RunView> submit(SubmitRequest request, String idempotencyKey, Duration liveness) {
+    public Uni<RunView> submit(SubmitRequest request, String idempotencyKey) {
         if (idempotencyKey == null) {
-            return submit(request, null, null, liveness);
+            return submit(request, null, null);
         }
         String hash = request.hash();
         return byIdempotencyKey(idempotencyKey).chain(existing -> existing != null
                 ? replay(existing, idempotencyKey, hash)
-                : submit(request, idempotencyKey, hash, liveness)
+                : submit(request, idempotencyKey, hash)
                         // another request with the same key won the race: answer as it did
-                        .onFailure(RunService::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(
+                        .onFailure(RunStore::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(
                                 idempotencyKey).chain(winner -> replay(winner, idempotencyKey, hash))));
     }
 
-    private Uni<RunEntity> byIdempotencyKey(String key) {
-        Instant expired = Instant.now().minus(IDEMPOTENCY_WINDOW);
-        return Panache.<RunEntity>withTransaction(() -> RunEntity.update("idempotencyKey = null where "
-                                + "idempotencyKey = ?1 and createdAt < ?2", key, expired)
-                        .chain(() -> RunEntity.<RunEntity>find("idempotencyKey", key).firstResult()))
-                .onFailure().transform(e -> Outages.classify("PostgreSQL", e));
+    /** The run that holds {@code key} (it holds on to its run for {@link #IDEMPOTENCY_WINDOW}), or null. */
+    private Uni<Row> byIdempotencyKey(String key) {
+        return store.byIdempotencyKey(key, Instant.now().minus(IDEMPOTENCY_WINDOW))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
+                .map(row -> row.orElse(null));
     }
 
-    private static Uni<RunView> replay(RunEntity existing, String key, String hash) {
-        if (!hash.equals(existing.requestHash)) {
+    private static Uni<RunView> replay(Row existing, String key, String hash) {
+        RunView run = RunView.of(existing);
+        if (!hash.equals(existing.getString("request_hash"))) {
             return Uni.createFrom().failure(new ProblemException(Problem.of(Response.Status.CONFLICT,
-                    "Idempotency-Key '" + key + "' was used for a different request (run " + existing.id + ")")));
+                    "Idempotency-Key '" + key + "' was used for a different request (run " + run.id() + ")")));
         }
-        return Uni.createFrom().item(RunView.of(existing));
+        return Uni.createFrom().item(run);
     }
 
-    private static boolean isIdempotencyConflict(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("runs_idempotency_key")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, Duration liveness) {
+    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash) {
         return queueOf(request.pipeline())
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .chain(queue -> {
                     if (queue.isEmpty()) {
-                        return unknownPipeline(request.pipeline(), liveness);
+                        return unknownPipeline(request.pipeline());
                     }
                     if (request.queue() != null && !request.queue().equals(queue.get())) {
                         return Uni.createFrom().failure(ProblemException.badRequest("pipeline '" + request.pipeline()
@@ -157,25 +141,16 @@ public class RunService {
     }
 
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        RunEntity run = new RunEntity();
-        run.id = RunIds.newId();
-        run.pipeline = request.pipeline();
-        run.queue = queue;
-        run.status = RunStatus.QUEUED;
-        run.input = request.input();
-        run.createdAt = now;
-        run.updatedAt = now;
-        run.idempotencyKey = idempotencyKey;
-        run.requestHash = hash;
-        // in autocommit: a transaction around a single statement only adds two round trips
-        Uni<?> insert = idempotencyKey == null ? newRuns.insert(run) : Panache.withSession(run::persistAndFlush);
+        NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.input(),
+                Instant.now().truncatedTo(ChronoUnit.MICROS));
+        Uni<Void> insert = idempotencyKey == null ? newRuns.insert(run) : store.submit(run, idempotencyKey, hash);
         return insert
-                .onFailure(e -> !isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
+                .onFailure(e -> !RunStore.isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(() -> publish(run))
-                .invoke(() -> Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline)
+                .invoke(() -> Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline())
                         .description("Runs accepted by the api").register(metrics).increment())
-                .map(x -> RunView.of(run));
+                .map(x -> new RunView(run.id(), run.pipeline(), queue, RunStatus.QUEUED.wire(), run.input(), null,
+                        null, 0, run.createdAt(), null, null));
     }
 
     /**
@@ -183,17 +158,17 @@ public class RunService {
      * told is the truth: the run does not exist (503, or 500 when the failure is not an outage). If it cannot be
      * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
      */
-    private Uni<Void> publish(RunEntity run) {
-        return dispatcher.publish(run.id, run.pipeline, run.queue)
-                .invoke(() -> dispatcher.markDispatched(run.id))
-                .onFailure().recoverWithUni(failure -> pool.preparedQuery(UNDO_SUBMIT).execute(Tuple.of(run.id))
-                        .onItemOrFailure().transformToUni((rows, undoFailure) -> {
-                            if (undoFailure == null && rows.rowCount() == 1) {
+    private Uni<Void> publish(NewRun run) {
+        return dispatcher.publish(run.id(), run.pipeline(), run.queue())
+                .invoke(() -> dispatcher.markDispatched(run.id()))
+                .onFailure().recoverWithUni(failure -> store.undoSubmit(run.id())
+                        .onItemOrFailure().transformToUni((undone, undoFailure) -> {
+                            if (undoFailure == null && undone) {
                                 return Uni.createFrom().failure(Outages.classify("Redis", failure));
                             }
                             LOG.warnf("Run %s is recorded but its task did not reach Redis (%s), and it could not be "
                                             + "removed (%s): it stays queued, the sweeper dispatches it once Redis "
-                                            + "answers", run.id, failure.toString(),
+                                            + "answers", run.id(), failure.toString(),
                                     undoFailure == null ? "it was dispatched meanwhile" : undoFailure.toString());
                             return Uni.createFrom().voidItem();
                         }));
@@ -201,27 +176,28 @@ public class RunService {
 
     /**
      * Answers a submit of a pipeline nobody advertised: 400 listing the known ones — unless the pipeline directory
-     * is younger than a worker's liveness window (Redis lost its data, or the system just started), when the
-     * workers may simply not have advertised yet: then 503, retry.
+     * is younger than two of the workers' heartbeat intervals (Redis lost its data, or the system just started),
+     * when the workers may simply not have advertised it yet: then 503, retry.
      */
-    private Uni<RunView> unknownPipeline(String name, Duration liveness) {
+    private Uni<RunView> unknownPipeline(String name) {
+        Duration settling = workers.heartbeatInterval().multipliedBy(2);
         return redis.send(Request.cmd(Command.GET).arg(keys.epoch()))
                 .map(epoch -> epoch == null ? Optional.<Instant>empty()
                         : new RedisEpoch(epoch.toString()).createdAt().or(() -> Optional.of(Instant.EPOCH)))
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .chain(created -> {
-                    if (created.isEmpty() || created.get().plus(liveness).isAfter(Instant.now())) {
+                    if (created.isEmpty() || created.get().plus(settling).isAfter(Instant.now())) {
                         return Uni.createFrom().failure(new UnavailableException("the pipeline directory",
                                 "pipeline '" + name + "' is not known yet: the directory of pipelines is being "
                                         + "rebuilt (Redis lost its data, or the system just started) and workers "
-                                        + "advertise theirs within " + liveness.toSeconds() + " s"));
+                                        + "advertise theirs every " + workers.heartbeatInterval().toSeconds() + " s"));
                     }
-                    return knownPipelinesProblem(name, liveness);
+                    return knownPipelinesProblem(name);
                 });
     }
 
-    private Uni<RunView> knownPipelinesProblem(String name, Duration liveness) {
-        return pipelines.list(liveness)
+    private Uni<RunView> knownPipelinesProblem(String name) {
+        return pipelines.list()
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .map(known -> {
                     List<String> names = known.stream().map(PipelineInfo::name).toList();
@@ -240,10 +216,9 @@ public class RunService {
      * @throws ProblemException 404 for an unknown run, 409 for a run that already ended
      */
     public Uni<RunView> cancel(UUID id) {
-        OffsetDateTime now = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
-        return pool.preparedQuery(CANCEL_QUEUED).execute(Tuple.of(now, id))
+        return store.cancelQueued(id)
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                .chain(updated -> updated.rowCount() == 1
+                .chain(cancelled -> cancelled
                         ? announceCancelled(id).chain(() -> get(id))
                         : get(id).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
                             case RUNNING -> signalCancel(id).replaceWith(run);
@@ -277,33 +252,11 @@ public class RunService {
 
     /** The run {@code id}, or 404. */
     public Uni<RunView> get(UUID id) {
-        return snapshots.get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
+        return queries.get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
     }
 
     /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */
     public Uni<RunPage> list(RunStatus status, String pipeline, UUID cursor, int limit) {
-        List<String> where = new ArrayList<>();
-        Parameters params = new Parameters();
-        if (status != null) {
-            where.add("status = :status");
-            params.and("status", status);
-        }
-        if (pipeline != null) {
-            where.add("pipeline = :pipeline");
-            params.and("pipeline", pipeline);
-        }
-        if (cursor != null) {
-            where.add("id < :cursor");
-            params.and("cursor", cursor);
-        }
-        String query = where.isEmpty() ? "" : String.join(" and ", where);
-        return Panache.withSession(() -> RunEntity.<RunEntity>find(query, Sort.descending("id"), params)
-                        .range(0, limit).list())
-                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                .map(rows -> {
-                    boolean more = rows.size() > limit;
-                    List<RunView> items = rows.stream().limit(limit).map(RunView::of).toList();
-                    return new RunPage(items, more ? RunCursor.encode(items.getLast().id()) : null);
-                });
+        return queries.list(status, pipeline, cursor, limit);
     }
 }

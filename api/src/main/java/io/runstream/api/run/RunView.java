@@ -2,8 +2,11 @@ package io.runstream.api.run;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.runstream.run.RunStatus;
+import io.vertx.mutiny.sqlclient.Row;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /** The Run JSON of the HTTP contract; {@code input} and {@code result} are the stored JSON, verbatim. */
@@ -12,8 +15,16 @@ public record RunView(UUID id, String pipeline, String queue, String status,
                       @JsonRawValue String input, @JsonRawValue String result, String error, int attempt,
                       Instant createdAt, Instant startedAt, Instant completedAt) {
 
-    static RunView of(RunEntity run) {
-        return new RunView(run.id, run.pipeline, run.queue, run.status.wire(), run.input, run.result, run.error,
-                run.attempt, run.createdAt, run.startedAt, run.completedAt);
+    /** A row of the {@code runs} table as the contract shows it: the one mapping from rows to the Run JSON. */
+    static RunView of(Row row) {
+        return new RunView(row.getUUID("id"), row.getString("pipeline"), row.getString("queue"),
+                RunStatus.fromWire(row.getString("status")).orElseThrow().wire(), row.getString("input"),
+                row.getString("result"), row.getString("error"), row.getInteger("attempt"),
+                instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("started_at")),
+                instant(row.getOffsetDateTime("completed_at")));
+    }
+
+    private static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
     }
 }

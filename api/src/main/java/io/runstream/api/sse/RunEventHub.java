@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.api.ApiConfig;
-import io.runstream.api.run.RunSnapshots;
+import io.runstream.api.run.RunQueries;
 import io.runstream.api.run.RunView;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
@@ -53,7 +53,7 @@ public class RunEventHub {
     private RedisSubscription subscription;
     private long ticker = -1;
 
-    public RunEventHub(Redis redis, Vertx vertx, RunstreamConfig runstream, RunSnapshots snapshots, ObjectMapper json,
+    public RunEventHub(Redis redis, Vertx vertx, RunstreamConfig runstream, RunQueries snapshots, ObjectMapper json,
                        ApiConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
         this.vertx = vertx;
         this.keys = runstream.keys();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runstream.api.ApiConfig;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.UnavailableException;
-import io.runstream.api.run.RunSnapshots;
+import io.runstream.api.run.RunQueries;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,11 +27,11 @@ public class RunEventsRoute {
     private static final Logger LOG = Logger.getLogger(RunEventsRoute.class);
 
     private final RunEventHub hub;
-    private final RunSnapshots snapshots;
+    private final RunQueries snapshots;
     private final ObjectMapper json;
     private final ApiConfig config;
 
-    public RunEventsRoute(RunEventHub hub, RunSnapshots snapshots, ObjectMapper json, ApiConfig config) {
+    public RunEventsRoute(RunEventHub hub, RunQueries snapshots, ObjectMapper json, ApiConfig config) {
         this.hub = hub;
         this.snapshots = snapshots;
         this.json = json;

@@ -1,5 +1,6 @@
 package io.runstream.worker.dispatch;
 
+import io.runstream.run.RunStore;
 import io.runstream.events.RunEventWriter;
 
 import com.fasterxml.jackson.databind.JsonNode;

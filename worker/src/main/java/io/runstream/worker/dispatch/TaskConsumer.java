@@ -1,5 +1,6 @@
 package io.runstream.worker.dispatch;
 
+import io.runstream.run.RunStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -177,7 +178,7 @@ public class TaskConsumer {
     private Uni<Void> poisoned(Message<String> message, TaskMessage task, IncomingRedisStreamMetadata entry) {
         String error = "task delivered " + entry.deliveries() + " times without an outcome (max-deliveries "
                 + config.maxDeliveries() + "); given up";
-        return retrying(store.failPoisoned(task.runId(), error), "fail run " + task.runId())
+        return retrying(store.poison(task.runId(), error), "fail run " + task.runId())
                 .chain(applied -> applied ? writeEnd(writer(task.runId(), 0), RunStatus.FAILED,
                         List.<String[]>of(RunEventWriter.errorEvent(error, false))) : Uni.createFrom().voidItem())
                 .chain(() -> nack(message, new PoisonTaskException(error)));
@@ -236,7 +237,7 @@ public class TaskConsumer {
         Uni<Void> recorded;
         if (execution.cancelledByClient() || failure instanceof RunCancelledException) {
             recorded = execution.events().flush()
-                    .chain(() -> retrying(store.cancel(id, attempt), "cancel run " + id))
+                    .chain(() -> retrying(store.cancelRunning(id, attempt), "cancel run " + id))
                     .chain(applied -> ended(applied, execution, RunStatus.CANCELLED, List.of()));
         } else if (failure == null) {
             String resultJson = Json.encode(result);
@@ -251,7 +252,7 @@ public class TaskConsumer {
             if (retryable && policy.retriesAfter(attempt)) {
                 Duration delay = policy.delayAfter(attempt);
                 recorded = execution.events().flush()
-                        .chain(() -> retrying(store.requeue(id, attempt, message), "requeue run " + id))
+                        .chain(() -> retrying(store.retry(id, attempt, message), "requeue run " + id))
                         .chain(applied -> applied ? retryLater(execution, message, delay) : stale(execution));
             } else {
                 LOG.debugf(failure, "Run %s attempt %d failed for good", id, attempt);
@@ -298,7 +299,7 @@ public class TaskConsumer {
                 return Uni.createFrom().voidItem();
             }
             RunStore.EndedRun run = ended.get();
-            RunStatus status = RunStatus.fromWire(run.status()).orElseThrow();
+            RunStatus status = run.status();
             List<String[]> outcome = switch (status) {
                 case COMPLETED -> List.<String[]>of(RunEventWriter.resultEvent(run.result()));
                 case FAILED -> List.<String[]>of(RunEventWriter.errorEvent(run.error(), false));

@@ -3,6 +3,7 @@ package io.runstream.worker.registry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.config.InstanceNames;
+import io.runstream.config.RunstreamConfig;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
@@ -15,8 +16,8 @@ import java.time.Duration;
 
 /**
  * Tells the api which pipelines exist: advertises this worker's pipelines in the {@link PipelineDirectory} at
- * start and every {@code runstream.worker.heartbeat-interval}, and withdraws them on a clean stop. A worker that
- * dies stops counting once its last heartbeat is older than {@code runstream.worker.liveness}.
+ * start and every {@code runstream.workers.heartbeat-interval}, and withdraws them on a clean stop. A worker that
+ * dies stops counting once its last heartbeat is older than {@code runstream.workers.liveness}.
  */
 @ApplicationScoped
 public class PipelineAdvertiser {
@@ -25,24 +26,25 @@ public class PipelineAdvertiser {
 
     private final PipelineDirectory directory;
     private final HandlerRegistry handlers;
-    private final WorkerConfig config;
+    private final RunstreamConfig.Workers config;
     private final Vertx vertx;
     private final String workerId;
     private long timer = -1;
 
-    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerConfig config, Vertx vertx) {
+    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerConfig worker,
+                              RunstreamConfig runstream, Vertx vertx) {
         this.directory = directory;
         this.handlers = handlers;
-        this.config = config;
+        this.config = runstream.workers();
         this.vertx = vertx;
-        this.workerId = config.id().orElseGet(InstanceNames::hostAndPid);
+        this.workerId = worker.id().orElseGet(InstanceNames::hostAndPid);
     }
 
     void start(@Observes StartupEvent event) {
         Duration interval = config.heartbeatInterval();
         if (!interval.minus(config.liveness()).isNegative()) {
-            throw new IllegalArgumentException("runstream.worker.heartbeat-interval (" + interval
-                    + ") must be shorter than runstream.worker.liveness (" + config.liveness() + ")");
+            throw new IllegalArgumentException("runstream.workers.heartbeat-interval (" + interval
+                    + ") must be shorter than runstream.workers.liveness (" + config.liveness() + ")");
         }
         advertise();
         timer = vertx.setPeriodic(interval.toMillis(), id -> advertise());
@@ -60,7 +62,7 @@ public class PipelineAdvertiser {
     }
 
     private void advertise() {
-        directory.advertise(workerId, handlers.pipelines(), config.liveness())
+        directory.advertise(workerId, handlers.pipelines())
                 .subscribe().with(x -> { }, f -> LOG.warnf("Could not advertise pipelines: %s", f.toString()));
     }
 }

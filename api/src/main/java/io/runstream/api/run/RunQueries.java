@@ -1,0 +1,67 @@
+package io.runstream.api.run;
+
+import io.runstream.api.problem.Outages;
+import io.runstream.run.RunStatus;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The api's reads of the {@code runs} table (its writes are {@link io.runstream.run.RunStore}'s): plain SQL on the
+ * reactive pool. An outage of PostgreSQL fails them with a 503, anything else with a 500.
+ */
+@ApplicationScoped
+public class RunQueries {
+
+    private final Pool pool;
+
+    public RunQueries(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The run as it is now, or empty when there is no such run. */
+    public Uni<Optional<RunView>> get(UUID id) {
+        return pool.preparedQuery("SELECT * FROM runs WHERE id = $1").execute(Tuple.of(id))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
+                .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(RunView.of(rows.iterator().next())));
+    }
+
+    /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */
+    public Uni<RunPage> list(RunStatus status, String pipeline, UUID cursor, int limit) {
+        List<String> where = new ArrayList<>();
+        Tuple params = Tuple.tuple();
+        if (status != null) {
+            params.addString(status.wire());
+            where.add("status = $" + params.size());
+        }
+        if (pipeline != null) {
+            params.addString(pipeline);
+            where.add("pipeline = $" + params.size());
+        }
+        if (cursor != null) {
+            params.addUUID(cursor);
+            where.add("id < $" + params.size());
+        }
+        params.addInteger(limit + 1);
+        String sql = "SELECT * FROM runs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+                + " ORDER BY id DESC LIMIT $" + params.size();
+        return pool.preparedQuery(sql).execute(params)
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
+                .map(rows -> {
+                    List<RunView> items = new ArrayList<>(limit);
+                    rows.forEach(row -> {
+                        if (items.size() < limit) {
+                            items.add(RunView.of(row));
+                        }
+                    });
+                    boolean more = rows.rowCount() > limit;
+                    return new RunPage(items, more ? RunCursor.encode(items.getLast().id()) : null);
+                });
+    }
+}

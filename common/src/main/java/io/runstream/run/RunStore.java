@@ -1,0 +1,256 @@
+package io.runstream.run;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import io.quarkus.arc.properties.IfBuildProperty;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import static io.runstream.run.RunTransition.CANCEL_QUEUED;
+import static io.runstream.run.RunTransition.COMPLETE;
+import static io.runstream.run.RunTransition.POISON;
+import static io.runstream.run.RunTransition.REQUEUE_AFTER_DATA_LOSS;
+import static io.runstream.run.RunTransition.RESTART;
+import static io.runstream.run.RunTransition.RETRY;
+import static io.runstream.run.RunTransition.START;
+import static io.runstream.run.RunTransition.UNDO_SUBMIT;
+
+/**
+ * Every write to the {@code runs} table, by the api and by workers: each {@link RunTransition} is one conditional
+ * statement guarded by the statuses it applies from (and, for an attempt's outcome, by the attempt number), so it
+ * applies at most once and never from a status the state machine does not allow; the boolean results say whether it
+ * applied. Reads stay with the apps. A bean in the apps that have PostgreSQL ({@code quarkus.datasource.db-kind}). Plain SQL on the app's reactive pool, in autocommit: every transition is a
+ * single statement, so a transaction would only add round trips.
+ */
+@ApplicationScoped
+@IfBuildProperty(name = "quarkus.datasource.db-kind", stringValue = "postgresql")
+public class RunStore {
+
+    private static final String INSERT_MANY = """
+            INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at, dispatched)
+            SELECT id, pipeline, queue, 'queued', input, 0, created_at, created_at, false
+              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                AS r(id, pipeline, queue, input, created_at)""";
+    private static final String INSERT_WITH_KEY = """
+            INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at, dispatched,
+                              idempotency_key, request_hash)
+            VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, false, $6, $7)""";
+    private static final String IDEMPOTENCY_INDEX = "runs_idempotency_key";
+
+    private final Pool pool;
+
+    /** For the container's proxy; use the other constructor. */
+    protected RunStore() {
+        this.pool = null;
+    }
+
+    @Inject
+    public RunStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * A run to record.
+     *
+     * @param id        its id ({@link RunIds})
+     * @param pipeline  its pipeline
+     * @param queue     the queue it runs on
+     * @param input     its input as JSON text, or null
+     * @param createdAt when it was submitted
+     */
+    public record NewRun(UUID id, String pipeline, String queue, String input, Instant createdAt) {
+    }
+
+    // ---- the api ----
+
+    /** {@link RunTransition#SUBMIT} of several runs in one statement: queued, not yet dispatched. */
+    public Uni<Void> submit(List<NewRun> runs) {
+        int n = runs.size();
+        UUID[] ids = new UUID[n];
+        String[] pipelines = new String[n];
+        String[] queues = new String[n];
+        String[] inputs = new String[n];
+        OffsetDateTime[] created = new OffsetDateTime[n];
+        for (int i = 0; i < n; i++) {
+            NewRun run = runs.get(i);
+            ids[i] = run.id();
+            pipelines[i] = run.pipeline();
+            queues[i] = run.queue();
+            inputs[i] = run.input();
+            created[i] = utc(run.createdAt());
+        }
+        return pool.preparedQuery(INSERT_MANY).execute(Tuple.of(ids, pipelines, queues, inputs, created))
+                .replaceWithVoid();
+    }
+
+    /**
+     * {@link RunTransition#SUBMIT} of a run with an Idempotency-Key and the hash of the request that created it.
+     * Fails with a failure that {@link #isIdempotencyConflict} recognises when another run holds the key.
+     */
+    public Uni<Void> submit(NewRun run, String idempotencyKey, String requestHash) {
+        return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
+                        .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
+                        .addString(idempotencyKey).addString(requestHash))
+                .replaceWithVoid();
+    }
+
+    /** Whether {@code failure} is the unique index on Idempotency-Keys refusing a second run with the same key. */
+    public static boolean isIdempotencyConflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof PgException pg && "23505".equals(pg.getSqlState())
+                    && IDEMPOTENCY_INDEX.equals(pg.getConstraint())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The run that holds {@code idempotencyKey}, after releasing the key of a run created before
+     * {@code expiredBefore} (a key holds on to its run for a limited time).
+     */
+    public Uni<Optional<Row>> byIdempotencyKey(String idempotencyKey, Instant expiredBefore) {
+        return pool.withTransaction(c -> c.preparedQuery(
+                        "UPDATE runs SET idempotency_key = NULL WHERE idempotency_key = $1 AND created_at < $2")
+                .execute(Tuple.of(idempotencyKey, utc(expiredBefore)))
+                .chain(() -> c.preparedQuery("SELECT * FROM runs WHERE idempotency_key = $1")
+                        .execute(Tuple.of(idempotencyKey)))
+                .map(RunStore::first));
+    }
+
+    /** Records that these runs' tasks are in Redis (the outbox flag the sweeper looks at). */
+    public Uni<Void> markDispatched(List<UUID> ids) {
+        return pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(UUID[]::new))).replaceWithVoid();
+    }
+
+    /** {@link RunTransition#UNDO_SUBMIT}: removes run {@code id} unless its task was dispatched; whether it did. */
+    public Uni<Boolean> undoSubmit(UUID id) {
+        return applied(pool.preparedQuery("DELETE FROM runs WHERE id = $1 AND NOT dispatched AND "
+                + UNDO_SUBMIT.guard()).execute(Tuple.of(id)));
+    }
+
+    /** {@link RunTransition#CANCEL_QUEUED}; false when run {@code id} is not queued (or does not exist). */
+    public Uni<Boolean> cancelQueued(UUID id) {
+        return applied(pool.preparedQuery("UPDATE runs SET status = 'cancelled', completed_at = now(), "
+                + "updated_at = now() WHERE id = $1 AND " + CANCEL_QUEUED.guard()).execute(Tuple.of(id)));
+    }
+
+    /** {@link RunTransition#REQUEUE_AFTER_DATA_LOSS} of every queued and running run; how many. */
+    public Uni<Integer> requeueAfterDataLoss() {
+        return pool.query("UPDATE runs SET status = 'queued', dispatched = false, task_id = NULL, updated_at = now() "
+                + "WHERE " + REQUEUE_AFTER_DATA_LOSS.guard()).execute().map(RowSet::rowCount);
+    }
+
+    // ---- workers ----
+
+    /**
+     * {@link RunTransition#START} of a queued run, or {@link RunTransition#RESTART} of a running one whose attempt
+     * was started by this same task entry (its worker died and the entry was reclaimed): {@code running}, attempt
+     * + 1, {@code startedAt} now. Not for a running run started by another entry (a duplicate dispatch), nor an ended
+     * one.
+     *
+     * @return the started attempt, or empty when there is nothing to do
+     */
+    public Uni<Optional<StartedRun>> start(UUID id, String taskId) {
+        return pool.preparedQuery("UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = now(), "
+                        + "updated_at = now(), result = NULL, task_id = $2 WHERE id = $1 AND (" + START.guard()
+                        + " OR (" + RESTART.guard() + " AND task_id = $2)) RETURNING pipeline, attempt, input")
+                .execute(Tuple.of(id, taskId))
+                .map(rows -> first(rows).map(r -> new StartedRun(id, r.getString("pipeline"),
+                        r.getInteger("attempt"), r.getString("input"))));
+    }
+
+    /** {@link RunTransition#COMPLETE} of attempt {@code attempt}; false when it is no longer the running one. */
+    public Uni<Boolean> complete(UUID id, int attempt, String resultJson) {
+        return end(id, attempt, RunStatus.COMPLETED, resultJson, null);
+    }
+
+    /** {@link RunTransition#FAIL} of attempt {@code attempt}; false when it is no longer the running one. */
+    public Uni<Boolean> fail(UUID id, int attempt, String error) {
+        return end(id, attempt, RunStatus.FAILED, null, error);
+    }
+
+    /** {@link RunTransition#CANCEL_RUNNING} after attempt {@code attempt} stopped; false when it was not running. */
+    public Uni<Boolean> cancelRunning(UUID id, int attempt) {
+        return end(id, attempt, RunStatus.CANCELLED, null, null);
+    }
+
+    private Uni<Boolean> end(UUID id, int attempt, RunStatus status, String result, String error) {
+        // COMPLETE, FAIL and CANCEL_RUNNING share their guard
+        return applied(pool.preparedQuery("UPDATE runs SET status = $3, result = $4, error = $5, completed_at = now(), "
+                        + "updated_at = now() WHERE id = $1 AND attempt = $2 AND " + COMPLETE.guard())
+                .execute(Tuple.of(id, attempt, status.wire(), result, error)));
+    }
+
+    /**
+     * {@link RunTransition#RETRY} after attempt {@code attempt} failed with {@code error}; false when it is no longer
+     * the running one.
+     */
+    public Uni<Boolean> retry(UUID id, int attempt, String error) {
+        return applied(pool.preparedQuery("UPDATE runs SET status = 'queued', error = $3, task_id = NULL, "
+                        + "updated_at = now() WHERE id = $1 AND attempt = $2 AND " + RETRY.guard())
+                .execute(Tuple.of(id, attempt, error)));
+    }
+
+    /** {@link RunTransition#POISON}: fails run {@code id} whatever its attempt, unless it already ended. */
+    public Uni<Boolean> poison(UUID id, String error) {
+        return applied(pool.preparedQuery("UPDATE runs SET status = 'failed', error = $2, completed_at = now(), "
+                + "updated_at = now() WHERE id = $1 AND " + POISON.guard()).execute(Tuple.of(id, error)));
+    }
+
+    /** The outcome of run {@code id} if it has ended. */
+    public Uni<Optional<EndedRun>> ended(UUID id) {
+        return pool.preparedQuery("SELECT status, attempt, result, error FROM runs WHERE id = $1 "
+                        + "AND status IN ('completed', 'failed', 'cancelled')")
+                .execute(Tuple.of(id))
+                .map(rows -> first(rows).map(r -> new EndedRun(RunStatus.fromWire(r.getString("status")).orElseThrow(),
+                        r.getInteger("attempt"), r.getString("result"), r.getString("error"))));
+    }
+
+    /**
+     * An attempt that {@link #start} began.
+     *
+     * @param id        run id
+     * @param pipeline  the run's pipeline
+     * @param attempt   number of this attempt, from 1
+     * @param inputJson the input as JSON text, or null
+     */
+    public record StartedRun(UUID id, String pipeline, int attempt, String inputJson) {
+    }
+
+    /**
+     * How a run ended.
+     *
+     * @param status  completed, failed or cancelled
+     * @param attempt its last attempt
+     * @param result  result JSON when completed
+     * @param error   error when failed
+     */
+    public record EndedRun(RunStatus status, int attempt, String result, String error) {
+    }
+
+    private static Uni<Boolean> applied(Uni<RowSet<Row>> statement) {
+        return statement.map(rows -> rows.rowCount() == 1);
+    }
+
+    private static Optional<Row> first(RowSet<Row> rows) {
+        var it = rows.iterator();
+        return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}
