@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runstream.json.Json;
 import io.runstream.redis.LuaScript;
 import io.runstream.run.RunEventType;
+import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -19,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The event stream writer of one run attempt (workers) or of one event the api writes itself (cancel of a queued
- * run). Entries have the fields {@code type}, {@code data} (JSON) and {@code attempt}. Emitting never blocks: events queue up and are written in order,
+ * run). Entries have the fields {@code type}, {@code data} (JSON) and {@code attempt}, and the run's last status
+ * entry also {@code terminal} = {@code 1}, so that readers know the end without parsing JSON. Emitting never blocks:
+ * events queue up and are written in order,
  * each batch in one pipelined round trip (the XADDs, then one PUBLISH on the notification channel).
  * {@link #flush()} completes once everything emitted so far is in Redis. A batch that fails is retried until it
  * is written, so events are never dropped (a retry after a partial write can repeat some).
@@ -83,54 +86,45 @@ public final class RunEventWriter {
     }
 
     /** An {@code error} event of an attempt that is retried; a final error goes through {@link #writeEnd}. */
-    public void error(String message, boolean retryable) {
-        emit(RunEventType.ERROR, errorEvent(message, retryable)[1]);
+    public void error(String message) {
+        RunEvent error = RunEvent.error(message, true);
+        emit(error.type(), error.data());
     }
 
     /**
-     * Writes a run's final events — {@code outcome} ({@code type, data} pairs, e.g. the {@code result}), then the
-     * terminal {@code status} — after everything emitted before, and gives the stream its time to live. Atomic and
-     * written once: when the stream already ends with a terminal status (another worker wrote the end of the same
+     * Writes a run's final events — {@code outcome} (e.g. the {@code result}), then the terminal {@code status},
+     * marked {@code terminal} — after everything emitted before, and gives the stream its time to live. Atomic and
+     * written once: when the stream already ends with a terminal entry (another worker wrote the end of the same
      * run), nothing is written, so a run's {@code result} exists once even if its outcome is recorded twice over.
      *
      * @return whether this call wrote them
      */
-    public Uni<Boolean> writeEnd(List<String[]> outcome, String status, Duration ttl) {
+    public Uni<Boolean> writeEnd(List<RunEvent> outcome, RunStatus status, Duration ttl) {
+        if (!status.isTerminal()) {
+            throw new IllegalArgumentException("a run ends in a terminal status, not " + status);
+        }
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
-                Json.mapper().createObjectNode().put("status", status).put("attempt", attempt).toString()));
-        for (String[] event : outcome) {
-            args.add(event[0]);
-            args.add(event[1]);
+                Json.mapper().createObjectNode().put("status", status.wire()).put("attempt", attempt).toString()));
+        for (RunEvent event : outcome) {
+            args.add(event.type().wire());
+            args.add(event.data());
         }
         return flush().chain(() -> WRITE_END.run(redis, List.of(streamKey), args)
                 .ifNoItem().after(WRITE_TIMEOUT).fail()).map(written -> written != null && written.toInteger() == 1);
     }
 
-    /** The {@code type, data} pair of a {@code result} event. */
-    public static String[] resultEvent(String resultJson) {
-        return new String[] {RunEventType.RESULT.wire(), "{\"result\":" + resultJson + "}"};
-    }
-
-    /** The {@code type, data} pair of an {@code error} event. */
-    public static String[] errorEvent(String message, boolean retryable) {
-        return new String[] {RunEventType.ERROR.wire(), Json.mapper().createObjectNode().put("message", message)
-                .put("retryable", retryable).toString()};
-    }
-
     /**
      * KEYS[1] the run's stream; ARGV: maxlen, attempt, ttl (s), notify channel, run id, status data, then pairs of
-     * event type and data. Returns 0 when the stream already ends with a terminal status, else writes and returns 1.
+     * event type and data. Returns 0 when the stream already ends with a terminal entry, else writes and returns 1.
      */
     private static final LuaScript WRITE_END = new LuaScript("""
             local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
             if #last > 0 then
-              local fields, kind, data = last[1][2], nil, nil
+              local fields = last[1][2]
               for i = 1, #fields, 2 do
-                if fields[i] == 'type' then kind = fields[i + 1] elseif fields[i] == 'data' then data = fields[i + 1] end
-              end
-              if kind == 'status' and data and (string.find(data, '"completed"', 1, true)
-                  or string.find(data, '"failed"', 1, true) or string.find(data, '"cancelled"', 1, true)) then
-                return 0
+                if fields[i] == 'terminal' and fields[i + 1] == '1' then
+                  return 0
+                end
               end
             end
             for i = 7, #ARGV, 2 do
@@ -138,7 +132,7 @@ public final class RunEventWriter {
                   'attempt', ARGV[2])
             end
             redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'status', 'data', ARGV[6],
-                'attempt', ARGV[2])
+                'attempt', ARGV[2], 'terminal', '1')
             redis.call('EXPIRE', KEYS[1], ARGV[3])
             redis.call('PUBLISH', ARGV[4], ARGV[5])
             return 1""");

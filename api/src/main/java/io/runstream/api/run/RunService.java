@@ -8,7 +8,7 @@ import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.api.problem.UnavailableException;
 import io.runstream.config.RunstreamConfig;
-import io.runstream.events.RunEventWriter;
+import io.runstream.events.RunEventWriters;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
@@ -52,13 +52,14 @@ public class RunService {
     private final RedisKeys keys;
     private final MeterRegistry metrics;
     private final Redis redis;
-    private final RunstreamConfig.Events eventsConfig;
+    private final RunEventWriters writers;
     private final RunQueries queries;
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
-                      MeterRegistry metrics, Redis redis, RunQueries queries, RunStore store) {
+                      MeterRegistry metrics, Redis redis, RunQueries queries, RunStore store,
+                      RunEventWriters writers) {
         this.pipelines = pipelines;
         this.queries = queries;
         this.store = store;
@@ -68,7 +69,7 @@ public class RunService {
         this.keys = config.keys();
         this.metrics = metrics;
         this.redis = redis;
-        this.eventsConfig = config.events();
+        this.writers = writers;
     }
 
     /** How long an Idempotency-Key holds on to its run. */
@@ -231,8 +232,7 @@ public class RunService {
 
     /** Writes the {@code cancelled} status event of a queued run; its stream then expires like any ended run's. */
     private Uni<Void> announceCancelled(UUID id) {
-        return new RunEventWriter(redis, keys.events(id), keys.notifyChannel(), id, 0, eventsConfig.maxlen())
-                .writeEnd(List.of(), RunStatus.CANCELLED.wire(), eventsConfig.ttl())
+        return writers.of(id, 0).writeEnd(List.of(), RunStatus.CANCELLED, writers.ttl())
                 .replaceWithVoid()
                 .ifNoItem().after(Duration.ofSeconds(5)).fail()
                 .onFailure().invoke(e -> LOG.warnf("Run %s is cancelled but its status event is not written: %s", id,
@@ -244,7 +244,7 @@ public class RunService {
     private Uni<Void> signalCancel(UUID id) {
         return redis.batch(List.of(
                         Request.cmd(Command.SET).arg(keys.cancelFlag(id)).arg("1").arg("EX")
-                                .arg(eventsConfig.ttl().toSeconds()),
+                                .arg(writers.ttl().toSeconds()),
                         Request.cmd(Command.PUBLISH).arg(keys.cancelChannel()).arg(id.toString())))
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .replaceWithVoid();

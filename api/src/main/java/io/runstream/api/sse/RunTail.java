@@ -515,18 +515,18 @@ final class RunTail {
             String type = null;
             String data = null;
             int attempt = 0;
+            boolean terminal = false;
             for (int i = 0; i + 1 < fields.size(); i += 2) {
-                String name = fields.get(i).toString();
-                if ("type".equals(name)) {
-                    type = fields.get(i + 1).toString();
-                } else if ("data".equals(name)) {
-                    data = fields.get(i + 1).toString();
-                } else if ("attempt".equals(name)) {
-                    attempt = fields.get(i + 1).toInteger();
+                switch (fields.get(i).toString()) {
+                    case "type" -> type = fields.get(i + 1).toString();
+                    case "data" -> data = fields.get(i + 1).toString();
+                    case "attempt" -> attempt = fields.get(i + 1).toInteger();
+                    case "terminal" -> terminal = "1".equals(fields.get(i + 1).toString());
+                    default -> { }
                 }
             }
             if (type != null && data != null) {
-                events.add(StreamEvent.of(id, type, data, attempt));
+                events.add(StreamEvent.of(id, type, data, attempt, terminal));
             }
         }
         return events;

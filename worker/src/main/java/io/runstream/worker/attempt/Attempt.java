@@ -1,4 +1,4 @@
-package io.runstream.worker.dispatch;
+package io.runstream.worker.attempt;
 
 import io.runstream.run.RunStore;
 import io.runstream.events.RunEventWriter;
@@ -9,8 +9,8 @@ import io.runstream.worker.handler.RunContext;
 
 import java.util.UUID;
 
-/** One attempt of a run as its handler sees it. */
-final class Execution implements RunContext {
+/** One attempt of a run: what its handler sees ({@link RunContext}), and its event writer and stop flags. */
+public final class Attempt implements RunContext {
 
     private final RunStore.StartedRun run;
     private final JsonNode input;
@@ -18,7 +18,7 @@ final class Execution implements RunContext {
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
-    Execution(RunStore.StartedRun run, RunEventWriter events) {
+    Attempt(RunStore.StartedRun run, RunEventWriter events) {
         this.run = run;
         this.input = Json.tree(run.inputJson());
         this.events = events;
@@ -86,7 +86,8 @@ final class Execution implements RunContext {
         return stopping;
     }
 
-    RunEventWriter events() {
+    /** The writer of this attempt's events. */
+    public RunEventWriter events() {
         return events;
     }
 }

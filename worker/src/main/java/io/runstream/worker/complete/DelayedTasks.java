@@ -1,4 +1,4 @@
-package io.runstream.worker.dispatch;
+package io.runstream.worker.complete;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

@@ -1,4 +1,4 @@
-package io.runstream.worker.dispatch;
+package io.runstream.worker.attempt;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -32,7 +32,7 @@ public class CancelListener {
 
     private static final Logger LOG = Logger.getLogger(CancelListener.class);
 
-    private final TaskConsumer consumer;
+    private final RunningAttempts running;
     private final Redis redis;
     private final Vertx vertx;
     private final RedisKeys keys;
@@ -41,9 +41,9 @@ public class CancelListener {
     private RedisSubscription subscription;
     private long poller = -1;
 
-    public CancelListener(TaskConsumer consumer, Redis redis, Vertx vertx, RunstreamConfig runstream,
+    public CancelListener(RunningAttempts running, Redis redis, Vertx vertx, RunstreamConfig runstream,
                           WorkerConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
-        this.consumer = consumer;
+        this.running = running;
         this.redis = redis;
         this.vertx = vertx;
         this.keys = runstream.keys();
@@ -69,7 +69,7 @@ public class CancelListener {
 
     private void cancel(String runId) {
         try {
-            consumer.cancel(UUID.fromString(runId));
+            running.cancel(UUID.fromString(runId));
         } catch (IllegalArgumentException e) {
             LOG.debugf("Ignoring cancel of '%s': not a run id", runId);
         }
@@ -77,7 +77,7 @@ public class CancelListener {
 
     /** Checks the cancel flags of the runs executing here, in one pipelined round trip. */
     void poll() {
-        List<UUID> ids = new ArrayList<>(consumer.runningIds());
+        List<UUID> ids = new ArrayList<>(running.ids());
         if (ids.isEmpty()) {
             return;
         }
@@ -86,7 +86,7 @@ public class CancelListener {
             for (int i = 0; i < ids.size(); i++) {
                 Response reply = replies.get(i);
                 if (reply != null && reply.toInteger() > 0) {
-                    consumer.cancel(ids.get(i));
+                    running.cancel(ids.get(i));
                 }
             }
         }, failure -> LOG.debugf("Cancel poll failed: %s", failure));

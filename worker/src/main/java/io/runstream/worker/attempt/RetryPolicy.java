@@ -1,4 +1,4 @@
-package io.runstream.worker.dispatch;
+package io.runstream.worker.attempt;
 
 import io.runstream.worker.WorkerConfig;
 

@@ -1,0 +1,123 @@
+package io.runstream.worker.attempt;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.virtual.threads.VirtualThreads;
+import io.runstream.events.RunEventWriter;
+import io.runstream.events.RunEventWriters;
+import io.runstream.json.Json;
+import io.runstream.run.RunStatus;
+import io.runstream.run.RunStore;
+import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.handler.GiveUpException;
+import io.runstream.worker.handler.RunCancelledException;
+import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Executes one attempt of a run that {@link RunStore#start} began: announces it ({@code reset} for a run that starts
+ * over, then {@code status: running}), runs the pipeline's handler, and says how it ended as an {@link Outcome}. It
+ * records nothing: that is the completer's job.
+ */
+@ApplicationScoped
+public class AttemptExecutor {
+
+    private static final Logger LOG = Logger.getLogger(AttemptExecutor.class);
+
+    private final HandlerRegistry handlers;
+    private final RunningAttempts running;
+    private final RunEventWriters writers;
+    private final WorkerConfig config;
+    private final ExecutorService virtualThreads;
+    private final MeterRegistry metrics;
+
+    public AttemptExecutor(HandlerRegistry handlers, RunningAttempts running, RunEventWriters writers,
+                           WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics) {
+        this.handlers = handlers;
+        this.running = running;
+        this.writers = writers;
+        this.config = config;
+        this.virtualThreads = virtualThreads;
+        this.metrics = metrics;
+    }
+
+    /** Runs the handler of the started attempt {@code run}; the outcome never fails. */
+    public Uni<Outcome> execute(RunStore.StartedRun run) {
+        RunEventWriter events = writers.of(run.id(), run.attempt());
+        Attempt attempt = new Attempt(run, events);
+        running.add(attempt);
+        if (run.attempt() > 1) {
+            events.reset();
+        }
+        events.status(RunStatus.RUNNING.wire());
+        Timer.Sample timing = Timer.start(metrics);
+        Uni<Object> result;
+        try {
+            result = handlers.find(run.pipeline())
+                    .map(h -> h.invoker().invoke(attempt, virtualThreads))
+                    .orElseGet(() -> Uni.createFrom().failure(new UnknownPipelineException(run.pipeline(),
+                            handlers.names())));
+        } catch (RuntimeException e) {
+            result = Uni.createFrom().failure(e);
+        }
+        return result.onItemOrFailure().transform((value, failure) -> {
+            Outcome outcome = outcome(attempt, value, failure);
+            timing.stop(Timer.builder("runstream.handler.duration").tag("pipeline", run.pipeline())
+                    .tag("outcome", tag(outcome)).description("Time handlers take per attempt").register(metrics));
+            return outcome;
+        });
+    }
+
+    private Outcome outcome(Attempt attempt, Object value, Throwable failure) {
+        if (failure instanceof RunCancelledException && attempt.stopping() && !attempt.cancelledByClient()) {
+            LOG.infof("Run %s stopped by shutdown; its task stays pending for another worker", attempt.runId());
+            return new Outcome.Abandoned(attempt);
+        }
+        if (attempt.cancelledByClient() || failure instanceof RunCancelledException) {
+            return new Outcome.Cancelled(attempt);
+        }
+        if (failure == null) {
+            try {
+                return new Outcome.Completed(attempt, Json.encode(value));
+            } catch (RuntimeException e) {
+                return failedFinal(attempt, "the handler's result cannot be written as JSON: " + e.getMessage());
+            }
+        }
+        String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        RetryPolicy policy = RetryPolicy.of(config, attempt.pipeline());
+        boolean retryable = !(failure instanceof GiveUpException || failure instanceof UnknownPipelineException);
+        if (retryable && policy.retriesAfter(attempt.attempt())) {
+            LOG.debugf(failure, "Run %s attempt %d failed; retrying", attempt.runId(), attempt.attempt());
+            return new Outcome.FailedRetryable(attempt, message, policy.delayAfter(attempt.attempt()));
+        }
+        LOG.debugf(failure, "Run %s attempt %d failed for good", attempt.runId(), attempt.attempt());
+        return failedFinal(attempt, message);
+    }
+
+    private static Outcome failedFinal(Attempt attempt, String message) {
+        LOG.warnf("Run %s (%s) failed for good at attempt %d: %s", attempt.runId(), attempt.pipeline(),
+                attempt.attempt(), message);
+        return new Outcome.FailedFinal(attempt, message);
+    }
+
+    private static String tag(Outcome outcome) {
+        return switch (outcome) {
+            case Outcome.Completed c -> "completed";
+            case Outcome.Cancelled c -> "cancelled";
+            case Outcome.Abandoned a -> "abandoned";
+            case Outcome.FailedRetryable f -> "failed";
+            case Outcome.FailedFinal f -> "failed";
+        };
+    }
+
+    /** A run whose pipeline this worker does not serve. */
+    static final class UnknownPipelineException extends RuntimeException {
+        UnknownPipelineException(String pipeline, String known) {
+            super("unknown pipeline '" + pipeline + "'; this worker serves: " + known, null, false, false);
+        }
+    }
+}

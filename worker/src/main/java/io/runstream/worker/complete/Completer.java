@@ -1,0 +1,169 @@
+package io.runstream.worker.complete;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.runstream.events.RunEvent;
+import io.runstream.events.RunEventWriter;
+import io.runstream.events.RunEventWriters;
+import io.runstream.run.RunStatus;
+import io.runstream.run.RunStore;
+import io.runstream.task.TaskMessage;
+import io.runstream.worker.attempt.Attempt;
+import io.runstream.worker.attempt.Outcome;
+import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Settles tasks: the one place that turns how an attempt ended into the run's transition in PostgreSQL (fenced by
+ * the attempt), the run's last events (written only when the transition applied, so they exist once), a retry, and
+ * the acknowledgement of the task — always in that order, so a task is acknowledged only once what it did is
+ * recorded. A write that fails is tried again ({@link StoreRetry}); if the worker stops first, the task is not
+ * acknowledged and comes back.
+ */
+@ApplicationScoped
+public class Completer {
+
+    private static final Logger LOG = Logger.getLogger(Completer.class);
+
+    private final RunStore store;
+    private final StoreRetry retry;
+    private final DelayedTasks delayed;
+    private final HandlerRegistry handlers;
+    private final RunEventWriters writers;
+    private final MeterRegistry metrics;
+
+    public Completer(RunStore store, StoreRetry retry, DelayedTasks delayed, HandlerRegistry handlers,
+                     RunEventWriters writers, MeterRegistry metrics) {
+        this.store = store;
+        this.retry = retry;
+        this.delayed = delayed;
+        this.handlers = handlers;
+        this.writers = writers;
+        this.metrics = metrics;
+    }
+
+    /** Records {@code outcome} and settles {@code task}, the task that started its attempt. */
+    public Uni<Void> complete(Message<?> task, Outcome outcome) {
+        Attempt attempt = outcome.attempt();
+        UUID id = attempt.runId();
+        int number = attempt.attempt();
+        // what the handler emitted goes first: the last events must come after it
+        Uni<Void> emitted = attempt.events().flush();
+        Uni<Boolean> settled = switch (outcome) {
+            case Outcome.Completed completed -> emitted
+                    .chain(() -> retry.until(store.complete(id, number, completed.resultJson()), "complete run " + id))
+                    .chain(applied -> ended(applied, attempt, RunStatus.COMPLETED,
+                            List.of(RunEvent.result(completed.resultJson()))));
+            case Outcome.FailedFinal failed -> emitted
+                    .chain(() -> retry.until(store.fail(id, number, failed.error()), "fail run " + id))
+                    .chain(applied -> ended(applied, attempt, RunStatus.FAILED,
+                            List.of(RunEvent.error(failed.error(), false))));
+            case Outcome.Cancelled cancelled -> emitted
+                    .chain(() -> retry.until(store.cancelRunning(id, number), "cancel run " + id))
+                    .chain(applied -> ended(applied, attempt, RunStatus.CANCELLED, List.of()));
+            case Outcome.FailedRetryable failed -> emitted
+                    .chain(() -> retry.until(store.retry(id, number, failed.error()), "requeue run " + id))
+                    .chain(applied -> applied ? retryLater(attempt, failed) : stale(attempt));
+            // the worker stops: the task stays pending, and another worker starts the run over
+            case Outcome.Abandoned abandoned -> emitted.replaceWith(false);
+        };
+        return settled.chain(ack -> ack ? ack(task) : Uni.createFrom().voidItem());
+    }
+
+    /**
+     * Settles the task of a run that did not start here: it ended, or another task started it. A redelivered task
+     * may find that its worker recorded the outcome and died before writing the run's last events: they are
+     * written from PostgreSQL then.
+     */
+    public Uni<Void> nothingToRun(Message<?> task, UUID runId, boolean redelivered) {
+        return (redelivered ? repairEnd(runId) : Uni.createFrom().voidItem()).chain(() -> ack(task));
+    }
+
+    /** A task delivered too often without an outcome: its run fails, the entry goes to the dead letters. */
+    public Uni<Void> poison(Message<?> task, TaskMessage message, String error) {
+        UUID id = message.runId();
+        return retry.until(store.poison(id, error), "fail run " + id)
+                .chain(applied -> applied ? writeEnd(writers.of(id, 0), RunStatus.FAILED,
+                        List.of(RunEvent.error(error, false))) : Uni.createFrom().voidItem())
+                .chain(() -> nack(task, new PoisonTaskException(error)));
+    }
+
+    /** Refuses a task that cannot be processed (e.g. undecodable): its channel's failure strategy takes it. */
+    public Uni<Void> nack(Message<?> task, Throwable reason) {
+        return Uni.createFrom().completionStage(task.nack(reason)).onFailure().recoverWithNull();
+    }
+
+    private static Uni<Void> ack(Message<?> task) {
+        return Uni.createFrom().completionStage(task.ack());
+    }
+
+    private Uni<Boolean> retryLater(Attempt attempt, Outcome.FailedRetryable failed) {
+        RunEventWriter events = attempt.events();
+        events.error(failed.error());
+        events.status(RunStatus.QUEUED.wire());
+        Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
+                .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
+        TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline());
+        String queue = handlers.find(attempt.pipeline()).map(HandlerRegistry.Registered::queue).orElse("default");
+        return events.flush()
+                .chain(() -> retry.until(delayed.schedule(queue, task, failed.delay()),
+                        "schedule the retry of run " + attempt.runId()))
+                .replaceWith(true);
+    }
+
+    private Uni<Boolean> ended(boolean applied, Attempt attempt, RunStatus status, List<RunEvent> outcome) {
+        if (!applied) {
+            return stale(attempt);
+        }
+        Counter.builder("runstream.runs." + status.wire()).tag("pipeline", attempt.pipeline())
+                .description("Runs that ended " + status.wire() + " in this worker").register(metrics).increment();
+        return writeEnd(attempt.events(), status, outcome).replaceWith(true);
+    }
+
+    private Uni<Void> writeEnd(RunEventWriter events, RunStatus status, List<RunEvent> outcome) {
+        return retry.until(events.writeEnd(outcome, status, writers.ttl()), "write the end of run " + events.runId())
+                .replaceWithVoid();
+    }
+
+    /** Writes the end of an ended run's events from PostgreSQL, unless its stream already has it. */
+    private Uni<Void> repairEnd(UUID id) {
+        return retry.until(store.ended(id), "read run " + id).chain(ended -> {
+            if (ended.isEmpty()) {
+                return Uni.createFrom().voidItem();
+            }
+            RunStore.EndedRun run = ended.get();
+            List<RunEvent> outcome = switch (run.status()) {
+                case COMPLETED -> List.of(RunEvent.result(run.result()));
+                case FAILED -> List.of(RunEvent.error(run.error(), false));
+                default -> List.of();
+            };
+            return retry.until(writers.of(id, run.attempt()).writeEnd(outcome, run.status(), writers.ttl()),
+                            "write the end of run " + id)
+                    .invoke(written -> {
+                        if (written) {
+                            LOG.infof("Wrote the missing end of run %s's events", id);
+                        }
+                    })
+                    .replaceWithVoid();
+        });
+    }
+
+    private static Uni<Boolean> stale(Attempt attempt) {
+        LOG.warnf("Outcome of run %s attempt %d was not recorded: a newer attempt or a cancel won",
+                attempt.runId(), attempt.attempt());
+        return Uni.createFrom().item(true);
+    }
+
+    /** Why a poison task was dead-lettered. */
+    static final class PoisonTaskException extends RuntimeException {
+        PoisonTaskException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.runstream.worker.consume;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.runstream.redis.streams.IncomingRedisStreamMetadata;
+import io.runstream.run.RunStore;
+import io.runstream.task.TaskMessage;
+import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.attempt.AttemptExecutor;
+import io.runstream.worker.attempt.RunningAttempts;
+import io.runstream.worker.complete.Completer;
+import io.runstream.worker.complete.StoreRetry;
+import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * Consumes the {@code tasks} channel: at most {@code runstream.worker.concurrency} tasks at once, since the channel
+ * is asked for one more only when one is settled. Per task: decode it, dead-letter it if it was delivered too often,
+ * start its run's attempt in PostgreSQL (fenced by the task entry), have the {@link AttemptExecutor} run it and the
+ * {@link Completer} settle it. On SIGTERM (after the channel stopped reading) it waits for the runs in progress.
+ */
+@ApplicationScoped
+public class TaskConsumer {
+
+    private static final Logger LOG = Logger.getLogger(TaskConsumer.class);
+    /** How long handlers told to stop at the end of the grace period have to do so. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+    private final Multi<Message<String>> tasks;
+    private final RunStore store;
+    private final AttemptExecutor executor;
+    private final Completer completer;
+    private final StoreRetry retry;
+    private final RunningAttempts running;
+    private final HandlerRegistry handlers;
+    private final WorkerConfig config;
+
+    /**
+     * @param tasks raw on purpose: for a channel injected as {@code Multi<Message<String>>} SmallRye adds a payload
+     *              conversion step that requests one message at a time, so every XREADGROUP would fetch a single
+     *              entry whatever the concurrency; the connector's payloads are strings already
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    public TaskConsumer(@Channel("tasks") Multi<Message> tasks, RunStore store, AttemptExecutor executor,
+                        Completer completer, StoreRetry retry, RunningAttempts running, HandlerRegistry handlers,
+                        WorkerConfig config) {
+        this.tasks = (Multi<Message<String>>) (Multi) tasks;
+        this.store = store;
+        this.executor = executor;
+        this.completer = completer;
+        this.retry = retry;
+        this.running = running;
+        this.handlers = handlers;
+        this.config = config;
+        if (config.concurrency() < 1) {
+            throw new IllegalArgumentException("runstream.worker.concurrency must be at least 1, was "
+                    + config.concurrency());
+        }
+    }
+
+    void start(@Observes StartupEvent event) {
+        LOG.infof("Worker serves pipelines [%s] with concurrency %d", handlers.names(), config.concurrency());
+        tasks.onItem().transformToUni(this::process).merge(config.concurrency())
+                .subscribe().with(x -> { }, failure -> LOG.errorf(failure, "The task channel stopped"));
+    }
+
+    /**
+     * Graceful stop (after the channel stopped reading): runs in progress get {@code shutdown-grace} to finish and
+     * be recorded; those still running then are told to stop and are left, unacked, for other workers.
+     */
+    void stop(@Observes @Priority(20) ShutdownEvent event) {
+        retry.stop();
+        running.drain(config.shutdownGrace(), STOP_WAIT);
+    }
+
+    private Uni<Void> process(Message<String> message) {
+        TaskMessage task;
+        try {
+            task = TaskMessage.decode(message.getPayload());
+        } catch (IllegalArgumentException e) {
+            return completer.nack(message, e);
+        }
+        IncomingRedisStreamMetadata entry = message.getMetadata(IncomingRedisStreamMetadata.class).orElseThrow();
+        if (entry.deliveries() > config.maxDeliveries()) {
+            return completer.poison(message, task, "task delivered " + entry.deliveries() + " times without an "
+                    + "outcome (max-deliveries " + config.maxDeliveries() + "); given up");
+        }
+        return retry.until(store.start(task.runId(), entry.id()), "start run " + task.runId())
+                .chain(started -> started.isPresent()
+                        ? executor.execute(started.get()).chain(outcome -> completer.complete(message, outcome))
+                        // ended, or started by another entry: nothing to run
+                        : completer.nothingToRun(message, task.runId(), entry.redelivered()))
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.errorf(failure, "Run %s was not settled; its task stays pending", task.runId());
+                    return null;
+                })
+                .eventually(() -> running.remove(task.runId()));
+    }
+}
