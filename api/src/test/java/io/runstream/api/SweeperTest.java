@@ -83,7 +83,7 @@ class SweeperTest {
     public static class FastSweep implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("runstream.api.sweep.interval", "200ms", "runstream.api.sweep.grace", "1s");
+            return Map.of("runstream.api.sweep.interval", "1s", "runstream.api.sweep.grace", "1s");
         }
     }
 }

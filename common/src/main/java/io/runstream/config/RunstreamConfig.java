@@ -3,6 +3,9 @@ package io.runstream.config;
 import io.runstream.keys.RedisKeys;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 
@@ -15,6 +18,7 @@ public interface RunstreamConfig {
      * Default is {@code runstream}.
      */
     @WithDefault("runstream")
+    @NotBlank
     String keyPrefix();
 
     /** Settings of runs' event streams, shared by the worker (which writes them) and the api (which writes a cancel). */
@@ -24,10 +28,12 @@ public interface RunstreamConfig {
     interface Events {
         /** Approximate cap of a run's event stream (XADD MAXLEN ~). Default is 1000. */
         @WithDefault("1000")
+        @Min(1)
         long maxlen();
 
         /** How long a run's event stream is kept after its terminal event. Default is 24h. */
         @WithDefault("24h")
+        @DurationMin(seconds = 1)
         Duration ttl();
     }
 
@@ -38,6 +44,7 @@ public interface RunstreamConfig {
     interface Workers {
         /** How often a worker advertises its pipelines in the pipeline directory. Default is 5s. */
         @WithDefault("5s")
+        @DurationMin(seconds = 1) // the resolution of @Scheduled
         Duration heartbeatInterval();
 
         /**
@@ -45,6 +52,7 @@ public interface RunstreamConfig {
          * than the heartbeat interval. Default is 15s.
          */
         @WithDefault("15s")
+        @DurationMin(seconds = 1)
         Duration liveness();
     }
 

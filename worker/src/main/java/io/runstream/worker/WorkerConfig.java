@@ -2,6 +2,10 @@ package io.runstream.worker;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 import java.util.Map;
@@ -13,6 +17,7 @@ public interface WorkerConfig {
 
     /** Most runs executing at once in this process ({@code RUNSTREAM_WORKER_CONCURRENCY}). Default is 10. */
     @WithDefault("10")
+    @Min(1)
     int concurrency();
 
     /**
@@ -23,30 +28,37 @@ public interface WorkerConfig {
 
     /** Pause between attempts to record a run's state while PostgreSQL is unavailable. Default is 1s. */
     @WithDefault("1s")
+    @DurationMin(millis = 1)
     Duration storeRetryBackoff();
 
     /** How often running runs are checked for a cancel whose notification was missed. Default is 1s. */
     @WithDefault("1s")
+    @DurationMin(seconds = 1) // the resolution of @Scheduled
     Duration cancelPollInterval();
 
     /** Deliveries of one task after which it is a poison entry: dead-lettered and its run failed. Default is 5. */
     @WithDefault("5")
+    @Min(1)
     int maxDeliveries();
 
     /** How long a stopping worker lets its runs finish before leaving them to other workers. Default is 30s. */
     @WithDefault("30s")
+    @DurationMin(seconds = 0)
     Duration shutdownGrace();
 
     /** How often due delayed tasks (retries) are moved to their queue's stream. Default is 200ms. */
     @WithDefault("200ms")
+    @DurationMin(millis = 10)
     Duration delayedPollInterval();
 
     /** How often dead consumers are looked for in the workers' group. Default is 1m. */
     @WithDefault("1m")
+    @DurationMin(seconds = 1) // the resolution of @Scheduled
     Duration consumerCleanupInterval();
 
     /** A consumer with nothing pending that has not read for this long is dead and removed. Default is 10m. */
     @WithDefault("10m")
+    @DurationMin(millis = 100)
     Duration deadConsumerIdle();
 
     /** Retry policy of every pipeline that does not override it. */
@@ -61,18 +73,22 @@ public interface WorkerConfig {
     interface Retry {
         /** Attempts a run gets in all, the first included. Default is 3. */
         @WithDefault("3")
+        @Min(1)
         int maxAttempts();
 
         /** Delay before the second attempt; it doubles for each further one. Default is 1s. */
         @WithDefault("1s")
+        @DurationMin(millis = 0)
         Duration baseDelay();
 
         /** Longest delay between attempts. Default is 5m. */
         @WithDefault("5m")
+        @DurationMin(millis = 0)
         Duration maxDelay();
 
         /** Random spread of each delay, as a fraction of it (0.2: ±20 %). Default is 0.2. */
         @WithDefault("0.2")
+        @DecimalMin("0") @DecimalMax("1")
         double jitter();
     }
 
@@ -85,12 +101,12 @@ public interface WorkerConfig {
     /** A pipeline's departures from the default retry policy. */
     interface RetryOverride {
         /** @see Retry#maxAttempts() */
-        Optional<Integer> maxAttempts();
+        Optional<@Min(1) Integer> maxAttempts();
 
         /** @see Retry#baseDelay() */
-        Optional<Duration> baseDelay();
+        Optional<@DurationMin(millis = 0) Duration> baseDelay();
 
         /** @see Retry#maxDelay() */
-        Optional<Duration> maxDelay();
+        Optional<@DurationMin(millis = 0) Duration> maxDelay();
     }
 }

@@ -1,17 +1,17 @@
 package io.runstream.api.dispatch;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.runstream.api.ApiConfig;
 import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
+import io.runstream.log.FailureLog;
 import io.runstream.redis.LuaScript;
 import io.runstream.run.RunStore;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
  * Repairs the gap between PostgreSQL and Redis; one api replica at a time does it (a lease in Redis). Every
@@ -53,20 +55,17 @@ public class Sweeper {
     private final Pool pool;
     private final RunStore store;
     private final Redis redis;
-    private final Vertx vertx;
     private final Dispatcher dispatcher;
     private final RedisKeys keys;
     private final ApiConfig.Sweep config;
     private final String holder = InstanceNames.hostAndPid() + "-" + UUID.randomUUID();
-    private long timer = -1;
-    private volatile boolean sweeping;
+    private final FailureLog failures = new FailureLog(LOG, "Sweeping", Duration.ofMinutes(1));
 
-    public Sweeper(Pool pool, RunStore store, Redis redis, Vertx vertx, Dispatcher dispatcher,
-                   RunstreamConfig runstream, ApiConfig config) {
+    public Sweeper(Pool pool, RunStore store, Redis redis, Dispatcher dispatcher, RunstreamConfig runstream,
+                   ApiConfig config) {
         this.pool = pool;
         this.store = store;
         this.redis = redis;
-        this.vertx = vertx;
         this.dispatcher = dispatcher;
         this.keys = runstream.keys();
         this.config = config.sweep();
@@ -82,31 +81,15 @@ public class Sweeper {
         } catch (RuntimeException e) {
             LOG.warnf("Cannot check the Redis epoch at start (the sweeper will): %s", e.toString());
         }
-        timer = vertx.setPeriodic(config.interval().toMillis(), id -> sweep());
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
     }
 
     /** One pass, if this replica holds the lease; passes never overlap. */
-    void sweep() {
-        if (sweeping) {
-            return;
-        }
-        sweeping = true;
+    @Scheduled(every = "${runstream.api.sweep.interval}", concurrentExecution = SKIP)
+    Uni<Void> sweep() {
         long leaseMs = config.interval().toMillis() * 3;
-        LEASE.run(redis, List.of(keys.sweeperLease()), List.of(holder, leaseMs))
+        return failures.reported(LEASE.run(redis, List.of(keys.sweeperLease()), List.of(holder, leaseMs))
                 .chain(lease -> lease.toInteger() == 1 ? checkEpoch().chain(this::dispatchStranded)
-                        : Uni.createFrom().voidItem())
-                // a command sent on a connection that died unnoticed never answers: do not let it stop sweeping
-                .ifNoItem().after(Duration.ofMillis(leaseMs)).fail()
-                .subscribe().with(x -> sweeping = false, failure -> {
-                    sweeping = false;
-                    LOG.debugf("Sweep failed: %s", failure);
-                });
+                        : Uni.createFrom().voidItem()), Duration.ofMillis(leaseMs));
     }
 
     /**

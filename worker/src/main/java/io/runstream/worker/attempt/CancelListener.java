@@ -2,10 +2,13 @@ package io.runstream.worker.attempt;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.log.FailureLog;
 import io.runstream.pubsub.RedisSubscription;
 import io.runstream.worker.WorkerConfig;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -20,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
  * Delivers cancels to the runs executing here. The api sets the run's cancel flag and publishes its id on the
@@ -39,7 +44,7 @@ public class CancelListener {
     private final WorkerConfig config;
     private final String redisUri;
     private RedisSubscription subscription;
-    private long poller = -1;
+    private final FailureLog failures = new FailureLog(LOG, "Polling cancel flags", Duration.ofMinutes(1));
 
     public CancelListener(RunningAttempts running, Redis redis, Vertx vertx, RunstreamConfig runstream,
                           WorkerConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
@@ -53,15 +58,11 @@ public class CancelListener {
 
     void start(@Observes StartupEvent event) {
         subscription = new RedisSubscription(vertx, redisUri, RedisSubscription.Mode.CHANNEL, keys.cancelChannel(),
-                (channel, runId) -> cancel(runId), this::poll, Duration.ofSeconds(1));
+                (channel, runId) -> cancel(runId), () -> poll().subscribe().with(x -> { }), Duration.ofSeconds(1));
         subscription.start();
-        poller = vertx.setPeriodic(config.cancelPollInterval().toMillis(), id -> poll());
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (poller >= 0) {
-            vertx.cancelTimer(poller);
-        }
         if (subscription != null) {
             subscription.stop().await().atMost(Duration.ofSeconds(2));
         }
@@ -76,19 +77,21 @@ public class CancelListener {
     }
 
     /** Checks the cancel flags of the runs executing here, in one pipelined round trip. */
-    void poll() {
+    @Scheduled(every = "${runstream.worker.cancel-poll-interval}", concurrentExecution = SKIP)
+    Uni<Void> poll() {
         List<UUID> ids = new ArrayList<>(running.ids());
         if (ids.isEmpty()) {
-            return;
+            return Uni.createFrom().voidItem();
         }
         List<Request> exists = ids.stream().map(id -> Request.cmd(Command.EXISTS).arg(keys.cancelFlag(id))).toList();
-        redis.batch(exists).subscribe().with(replies -> {
-            for (int i = 0; i < ids.size(); i++) {
-                Response reply = replies.get(i);
-                if (reply != null && reply.toInteger() > 0) {
-                    running.cancel(ids.get(i));
-                }
-            }
-        }, failure -> LOG.debugf("Cancel poll failed: %s", failure));
+        return failures.reported(redis.batch(exists)
+                .invoke(replies -> {
+                    for (int i = 0; i < ids.size(); i++) {
+                        Response reply = replies.get(i);
+                        if (reply != null && reply.toInteger() > 0) {
+                            running.cancel(ids.get(i));
+                        }
+                    }
+                }), Duration.ofSeconds(10));
     }
 }

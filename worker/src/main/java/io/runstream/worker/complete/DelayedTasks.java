@@ -4,10 +4,13 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.log.FailureLog;
+import io.runstream.periodic.FrequentJob;
 import io.runstream.redis.LuaScript;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -25,7 +28,8 @@ import java.util.TreeSet;
 /**
  * Tasks due later (retries after a backoff) wait in a sorted set per queue, scored by when they are due, instead of
  * holding a consumer. Every worker moves due ones to the queue's stream with one atomic script, so a task is moved
- * once however many workers look.
+ * once however many workers look. Every {@code runstream.worker.delayed-poll-interval} (default 200 ms: below the
+ * one-second resolution of {@code @Scheduled}, hence a {@link FrequentJob}).
  */
 @ApplicationScoped
 public class DelayedTasks {
@@ -42,30 +46,25 @@ public class DelayedTasks {
             return #due""");
 
     private final Redis redis;
-    private final Vertx vertx;
     private final RedisKeys keys;
-    private final WorkerConfig config;
     private final Set<String> queues;
-    private long timer = -1;
-    private volatile boolean moving;
+    private final FrequentJob mover;
 
     public DelayedTasks(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
                         HandlerRegistry handlers) {
         this.redis = redis;
-        this.vertx = vertx;
         this.keys = runstream.keys();
-        this.config = config;
         this.queues = new TreeSet<>(handlers.pipelines().values());
+        this.mover = new FrequentJob(vertx, config.delayedPollInterval(), Duration.ofSeconds(10), this::moveDue,
+                new FailureLog(LOG, "Moving due tasks", Duration.ofMinutes(1)));
     }
 
     void start(@Observes StartupEvent event) {
-        timer = vertx.setPeriodic(config.delayedPollInterval().toMillis(), id -> moveDue());
+        mover.start();
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
+        mover.stop();
     }
 
     /** Puts {@code task} on {@code queue}'s stream after {@code delay}. */
@@ -75,13 +74,10 @@ public class DelayedTasks {
                 .replaceWithVoid();
     }
 
-    private void moveDue() {
-        if (moving) {
-            return;
-        }
-        moving = true;
+    /** Moves the due tasks of every queue this worker serves to the queue's stream. */
+    Uni<Void> moveDue() {
         long now = System.currentTimeMillis();
-        io.smallrye.mutiny.Multi.createFrom().iterable(queues)
+        return Multi.createFrom().iterable(queues)
                 .onItem().transformToUniAndConcatenate(queue -> MOVE_DUE.run(redis,
                                 List.of(keys.delayed(queue), keys.tasks(queue)), List.of(now, MOVE_BATCH))
                         .invoke(moved -> {
@@ -90,10 +86,6 @@ public class DelayedTasks {
                             }
                         }))
                 .collect().last()
-                .ifNoItem().after(Duration.ofSeconds(10)).fail()
-                .subscribe().with(x -> moving = false, failure -> {
-                    moving = false;
-                    LOG.debugf("Moving due tasks failed: %s", failure);
-                });
+                .replaceWithVoid();
     }
 }

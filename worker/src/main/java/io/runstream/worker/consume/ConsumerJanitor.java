@@ -1,27 +1,29 @@
 package io.runstream.worker.consume;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.log.FailureLog;
 import io.runstream.queue.QueueInspector;
 import io.runstream.queue.RedisReplies;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
+
+import java.time.Duration;
 
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
  * Removes dead consumers from the workers' group: those with nothing pending that have not read for
@@ -35,38 +37,26 @@ public class ConsumerJanitor {
     private static final Logger LOG = Logger.getLogger(ConsumerJanitor.class);
 
     private final Redis redis;
-    private final Vertx vertx;
     private final RedisKeys keys;
     private final WorkerConfig config;
     private final Set<String> queues;
     private final String self;
-    private long timer = -1;
+    private final FailureLog failures = new FailureLog(LOG, "Removing dead consumers", Duration.ofMinutes(1));
 
-    public ConsumerJanitor(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
-                           HandlerRegistry handlers) {
+    public ConsumerJanitor(Redis redis, RunstreamConfig runstream, WorkerConfig config, HandlerRegistry handlers) {
         this.redis = redis;
-        this.vertx = vertx;
         this.keys = runstream.keys();
         this.config = config;
         this.queues = new TreeSet<>(handlers.pipelines().values());
         this.self = config.id().orElseGet(InstanceNames::hostAndPid);
     }
 
-    void start(@Observes StartupEvent event) {
-        timer = vertx.setPeriodic(config.consumerCleanupInterval().toMillis(), id -> sweep());
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
-    }
-
-    private void sweep() {
-        Multi.createFrom().iterable(queues)
+    /** Removes the dead consumers of every queue this worker serves. */
+    @Scheduled(every = "${runstream.worker.consumer-cleanup-interval}", concurrentExecution = SKIP)
+    Uni<Void> sweep() {
+        return failures.reported(Multi.createFrom().iterable(queues)
                 .onItem().transformToUniAndConcatenate(this::sweep)
-                .collect().last()
-                .subscribe().with(x -> { }, f -> LOG.debugf("Consumer clean-up failed: %s", f));
+                .collect().last(), Duration.ofSeconds(30));
     }
 
     private Uni<Void> sweep(String queue) {

@@ -2,17 +2,21 @@ package io.runstream.worker.registry;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
+import io.runstream.log.FailureLog;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
-import io.vertx.mutiny.core.Vertx;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
  * Tells the api which pipelines exist: advertises this worker's pipelines in the {@link PipelineDirectory} at
@@ -27,16 +31,14 @@ public class PipelineAdvertiser {
     private final PipelineDirectory directory;
     private final HandlerRegistry handlers;
     private final RunstreamConfig.Workers config;
-    private final Vertx vertx;
     private final String workerId;
-    private long timer = -1;
+    private final FailureLog failures = new FailureLog(LOG, "Advertising pipelines", Duration.ofMinutes(1));
 
     public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerConfig worker,
-                              RunstreamConfig runstream, Vertx vertx) {
+                              RunstreamConfig runstream) {
         this.directory = directory;
         this.handlers = handlers;
         this.config = runstream.workers();
-        this.vertx = vertx;
         this.workerId = worker.id().orElseGet(InstanceNames::hostAndPid);
     }
 
@@ -46,14 +48,10 @@ public class PipelineAdvertiser {
             throw new IllegalArgumentException("runstream.workers.heartbeat-interval (" + interval
                     + ") must be shorter than runstream.workers.liveness (" + config.liveness() + ")");
         }
-        advertise();
-        timer = vertx.setPeriodic(interval.toMillis(), id -> advertise());
+        advertise().subscribe().with(x -> { }); // now, not at the scheduler's first tick
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
-        }
         try {
             directory.withdraw(workerId, handlers.pipelines().keySet()).await().atMost(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
@@ -61,8 +59,9 @@ public class PipelineAdvertiser {
         }
     }
 
-    private void advertise() {
-        directory.advertise(workerId, handlers.pipelines())
-                .subscribe().with(x -> { }, f -> LOG.warnf("Could not advertise pipelines: %s", f.toString()));
+    /** Advertises this worker's pipelines: at start, then every heartbeat interval. */
+    @Scheduled(every = "${runstream.workers.heartbeat-interval}", concurrentExecution = SKIP)
+    Uni<Void> advertise() {
+        return failures.reported(directory.advertise(workerId, handlers.pipelines()), config.heartbeatInterval());
     }
 }

@@ -1,0 +1,81 @@
+package io.runstream.api.queue;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.runstream.log.FailureLog;
+import io.runstream.queue.QueueStats;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToDoubleFunction;
+
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
+
+/**
+ * The queues' statistics as Prometheus gauges ({@code runstream_queue_*}, tag {@code queue}), refreshed every
+ * {@code runstream.api.queue-metrics-interval}. A queue whose figures cannot be read shows NaN until they can.
+ */
+@ApplicationScoped
+public class QueueGauges {
+
+    private static final Logger LOG = Logger.getLogger(QueueGauges.class);
+
+    private final Queues queues;
+    private final MeterRegistry metrics;
+    private final Map<String, QueueStats> latest = new ConcurrentHashMap<>();
+    private final List<Meter> registered = new CopyOnWriteArrayList<>();
+    private final FailureLog failures = new FailureLog(LOG, "Refreshing the queue gauges", Duration.ofMinutes(1));
+
+    public QueueGauges(Queues queues, MeterRegistry metrics) {
+        this.queues = queues;
+        this.metrics = metrics;
+    }
+
+    @Scheduled(every = "${runstream.api.queue-metrics-interval}", concurrentExecution = SKIP)
+    Uni<Void> refresh() {
+        return failures.reported(queues.all()
+                .invoke(stats -> stats.forEach(this::publish))
+                .onFailure().invoke(latest::clear), Duration.ofSeconds(10));
+    }
+
+    /**
+     * Removes the gauges: they read this instance's figures, and a registry that outlives the app (several apps
+     * in one JVM, as in tests) would otherwise keep answering a later app's registration with them.
+     */
+    void stop(@Observes ShutdownEvent event) {
+        registered.forEach(metrics::remove);
+    }
+
+    private void publish(QueueStats stats) {
+        // registering an existing gauge again returns it: after a failure cleared the figures this is harmless
+        if (latest.put(stats.name(), stats) == null) {
+            gauge("length", "Entries in the queue's task stream", stats.name(), QueueStats::length);
+            gauge("pending", "Tasks delivered to a worker and not yet acknowledged", stats.name(), QueueStats::pending);
+            gauge("lag", "Tasks not yet delivered to any worker", stats.name(),
+                    s -> s.lag() == null ? Double.NaN : s.lag());
+            gauge("consumers", "Consumers in the workers' group", stats.name(), QueueStats::consumers);
+            gauge("oldest.pending.age", "Age of the oldest pending task, in seconds", stats.name(),
+                    s -> s.oldestPendingAgeMs() / 1000.0);
+            gauge("delayed", "Tasks waiting for their retry time", stats.name(), QueueStats::delayed);
+            gauge("dead.letters", "Entries in the queue's dead-letter stream", stats.name(), QueueStats::deadLetters);
+        }
+    }
+
+    private void gauge(String name, String description, String queue, ToDoubleFunction<QueueStats> value) {
+        registered.add(Gauge.builder("runstream.queue." + name, latest, m -> {
+                    QueueStats stats = m.get(queue);
+                    return stats == null ? Double.NaN : value.applyAsDouble(stats);
+                })
+                .tag("queue", queue).description(description).register(metrics));
+    }
+}

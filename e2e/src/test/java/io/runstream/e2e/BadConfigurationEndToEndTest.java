@@ -1,0 +1,43 @@
+package io.runstream.e2e;
+
+import io.runstream.local.AppProcesses;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A setting out of its range stops the app at start, naming the setting: not a run that fails an hour later. */
+class BadConfigurationEndToEndTest {
+
+    private AppProcesses apps;
+
+    @BeforeEach
+    void create() throws Exception {
+        apps = new AppProcesses("bad-configuration");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        apps.close();
+    }
+
+    @Test
+    void aWorkerWithNoAttemptsAllowedDoesNotStart() throws Exception {
+        assertThatThrownBy(() -> apps.startWorker(Map.of("RUNSTREAM_WORKER_RETRY_MAX_ATTEMPTS", "0")))
+                .hasMessageContaining("died at start");
+        assertThat(Files.readString(apps.log("worker"))).contains("runstream.worker.retry.max-attempts");
+    }
+
+    @Test
+    void anApiThatWouldSweepFasterThanItsSchedulerCanDoesNotStart() throws Exception {
+        assertThatThrownBy(() -> apps.startApi(Map.of("RUNSTREAM_API_SWEEP_INTERVAL", "100ms")))
+                .hasMessageContaining("died at start");
+        assertThat(Files.readString(apps.log("api"))).contains("runstream.api.sweep.interval");
+    }
+}
