@@ -58,6 +58,9 @@ public final class FailureLog {
 
     /** It worked: after failures, one line says so. */
     public void succeeded() {
+        if (failures.get() == 0) {
+            return; // the common case costs one read, no write
+        }
         long n = failures.getAndSet(0);
         if (n > 0) {
             unreported.set(0);

@@ -65,12 +65,23 @@ class OutageEndToEndTest {
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("5");
         assertThat(refused.headers().firstValue("content-type")).hasValue("application/problem+json");
         await().atMost(WAIT).until(() -> apps.apiReadiness() == 503);
+        // ten seconds of clients that keep trying, and a worker retrying the runs it holds: every answer a 503
+        await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> client.post("/api/runs", "{\"pipeline\":\"echo\"}").statusCode() == 503
+                        && client.getStatus("/api/runs") == 503 && client.getStatus("/api/runs/" + accepted.get(0)) == 503);
 
         pg[0] = startPostgres(data, port);
         await().atMost(WAIT).until(() -> apps.apiReadiness() == 200);
         IntStream.range(0, 5).forEach(i -> accepted.add(client.submit("sleep", "{\"ms\":300}")));
 
         await().atMost(WAIT).until(() -> accepted.stream().allMatch(id -> client.status(id).equals("completed")));
+        // an outage is a few WARN lines that say so, not a stack trace per request or per retry
+        for (String app : List.of("api", "worker")) {
+            List<String> lines = Files.readAllLines(apps.log(app));
+            assertThat(lines).as(app + " log").noneMatch(line -> line.contains(" ERROR "));
+            assertThat(lines.stream().filter(line -> line.contains(" WARN ")).count()).as(app + " WARN lines")
+                    .isLessThanOrEqualTo(20);
+        }
     }
 
     @Test

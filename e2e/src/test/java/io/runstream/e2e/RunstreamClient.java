@@ -66,6 +66,11 @@ final class RunstreamClient {
         return read(response.body());
     }
 
+    /** The status code of a GET of {@code path}. */
+    int getStatus(String path) {
+        return send(HttpRequest.newBuilder(apps.api(path)).build()).statusCode();
+    }
+
     private HttpResponse<String> send(HttpRequest request) {
         try {
             return apps.http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -61,6 +61,12 @@ public final class AppProcesses implements AutoCloseable {
         keyPrefix = "rs-" + kind + "-" + id;
         logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name);
         Files.createDirectories(logs);
+        // the logs tell this run only (apps restarted within it append to theirs)
+        try (var old = Files.newDirectoryStream(logs, "*.log")) {
+            for (Path log : old) {
+                Files.delete(log);
+            }
+        }
         infra.ensureDatabase(database);
         // if the JVM that started the apps goes away, they go too: orphans would hold ports and connections
         Runtime.getRuntime().addShutdownHook(new Thread(this::destroyAll, "app-processes-stop"));

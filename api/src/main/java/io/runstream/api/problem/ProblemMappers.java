@@ -1,11 +1,16 @@
 package io.runstream.api.problem;
 
 import io.runstream.api.ApiConfig;
+import io.runstream.log.FailureLog;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Maps each specific failure to its problem response. There is deliberately no mapper for {@link Exception}: a
@@ -16,6 +21,8 @@ public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     private final ApiConfig config;
+    /** Per dependency: an outage answers every request with 503, and is one WARN a minute in the log, not one each. */
+    private final Map<String, FailureLog> outages = new ConcurrentHashMap<>();
 
     public ProblemMappers(ApiConfig config) {
         this.config = config;
@@ -28,7 +35,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unavailable(UnavailableException e) {
-        LOG.warnf("Answering 503: %s", e.getMessage());
+        outages.computeIfAbsent(e.dependency(), d -> new FailureLog(LOG, "Reaching " + d + " for a request (answered 503)",
+                Duration.ofMinutes(1))).failed(e.getCause() == null ? e : e.getCause());
         return e.problem().toResponse()
                 .header(HttpHeaders.RETRY_AFTER, config.retryAfterSeconds())
                 .build();
