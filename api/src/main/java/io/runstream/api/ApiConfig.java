@@ -87,13 +87,5 @@ public interface ApiConfig {
         @WithDefault("500")
         @Min(1)
         int batch();
-
-        /**
-         * Most recent events of a run kept in memory while it has clients here: a client that arrives within them
-         * (e.g. from the start of a young run) is served from memory instead of reading Redis. Default is 500.
-         */
-        @WithDefault("500")
-        @Min(0)
-        int history();
     }
 }

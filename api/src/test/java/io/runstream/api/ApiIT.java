@@ -3,12 +3,20 @@ package io.runstream.api;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
+import io.runstream.keys.RedisKeys;
+import io.runstream.local.LocalInfrastructure;
 import io.runstream.local.RunstreamTestResource;
 import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -19,6 +27,45 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusIntegrationTest
 @WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 class ApiIT {
+
+    @RunstreamTestResource.Settings
+    Map<String, String> settings;
+
+    /**
+     * A run through the packaged api with the test in the worker's place (the worker is another app; {@code e2e/}
+     * runs both): the api records the run and puts its task on the queue's stream; once the run is recorded
+     * completed, the api reads it back and ends its event stream from PostgreSQL.
+     */
+    @Test
+    void aSubmittedRunIsQueuedAndItsCompletionIsServed() throws Exception {
+        RedisKeys keys = new RedisKeys(settings.get("runstream.key-prefix"));
+        String redis = settings.get("quarkus.redis.hosts");
+        // a worker advertises echo
+        LocalInfrastructure.redisCommandAt(redis, "HSET", keys.pipelines(), "echo", "default");
+        LocalInfrastructure.redisCommandAt(redis, "ZADD", keys.pipelineWorkers("echo"),
+                Long.toString(System.currentTimeMillis()), "api-it-worker");
+
+        String id = given().contentType("application/json").body("{\"pipeline\":\"echo\",\"input\":{\"a\":1}}")
+                .post("/api/runs").then().statusCode(202).body("status", equalTo("queued"))
+                .extract().path("id");
+        assertThat(LocalInfrastructure.redisCommandAt(redis, "XLEN", keys.tasks("default"))).isEqualTo(":1");
+
+        try (Connection db = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
+                settings.get("quarkus.datasource.username"), settings.get("quarkus.datasource.password"));
+             PreparedStatement complete = db.prepareStatement("""
+                     UPDATE runs SET status = 'completed', attempt = 1, result = '{"a":1}',
+                            started_at = now(), completed_at = now(), updated_at = now()
+                      WHERE id = ?::uuid AND status = 'queued'""")) {
+            complete.setString(1, id);
+            assertThat(complete.executeUpdate()).isEqualTo(1);
+        }
+
+        given().get("/api/runs/" + id).then().statusCode(200)
+                .body("status", equalTo("completed")).body("result.a", equalTo(1)).body("attempt", equalTo(1));
+        String events = given().get("/api/runs/" + id + "/events").then().statusCode(200)
+                .contentType(containsString("text/event-stream")).extract().asString();
+        assertThat(events).contains("event: end");
+    }
 
     @Test
     void isReadyWithRedisAndPostgres() {

@@ -52,4 +52,21 @@ class QueuesTest {
                 .contains("runstream_queue_lag{queue=\"default\"} 2.0")
                 .contains("runstream_queue_dead_letters{queue=\"default\"} 1.0"));
     }
+
+    /** Runs submitted before any worker ever started: the stream exists, its consumer group does not yet. */
+    @Test
+    void aQueueNoWorkerHasReadYetShowsItsBacklogAsLag() {
+        fixture.knownPipeline("echo");
+        var redis = fixture.redis();
+        String tasks = fixture.keys().tasks("default");
+        redis.key().del(tasks);
+        RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(202);
+        RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(202);
+
+        given().get("/api/queues").then().statusCode(200)
+                .body("find { it.name == 'default' }.length", equalTo(2))
+                .body("find { it.name == 'default' }.pending", equalTo(0))
+                .body("find { it.name == 'default' }.lag", equalTo(2))
+                .body("find { it.name == 'default' }.consumers", equalTo(0));
+    }
 }

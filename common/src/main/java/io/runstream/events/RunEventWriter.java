@@ -78,11 +78,16 @@ public final class RunEventWriter {
     }
 
     public void progress(int percent, String message) {
+        checkPercent(percent);
+        emit(RunEventType.PROGRESS, Json.mapper().createObjectNode().put("percent", percent)
+                .put("message", message).toString());
+    }
+
+    /** @throws IllegalArgumentException unless {@code percent} is from 0 to 100, as a progress event's must be */
+    public static void checkPercent(int percent) {
         if (percent < 0 || percent > 100) {
             throw new IllegalArgumentException("percent must be from 0 to 100, was " + percent);
         }
-        emit(RunEventType.PROGRESS, Json.mapper().createObjectNode().put("percent", percent)
-                .put("message", message).toString());
     }
 
     /** An {@code error} event of an attempt that is retried; a final error goes through {@link #writeEnd}. */

@@ -23,6 +23,12 @@ import java.util.UUID;
  */
 public final class RedisKeys {
 
+    /**
+     * The consumer group every worker reads the task streams through. The worker's channel configuration names it
+     * too ({@code mp.messaging.incoming.tasks.group}); {@code WorkerTest} checks the two agree.
+     */
+    public static final String WORKERS_GROUP = "workers";
+
     private final String prefix;
 
     /**

@@ -16,9 +16,6 @@ import java.util.Map;
 @ApplicationScoped
 public class QueueInspector {
 
-    /** The consumer group every worker reads the task streams through. */
-    public static final String GROUP = "workers";
-
     private final Redis redis;
     private final RedisKeys keys;
 
@@ -42,26 +39,35 @@ public class QueueInspector {
                     if (basics.get(1).toInteger() == 0) {
                         return Uni.createFrom().item(new QueueStats(queue, 0, 0, 0L, 0, 0, delayed, dead));
                     }
-                    return redis.batch(List.of(Request.cmd(Command.XINFO).arg("GROUPS").arg(tasks),
-                                    Request.cmd(Command.XPENDING).arg(tasks).arg(GROUP)))
-                            .map(more -> stats(queue, length, delayed, dead, more.get(0), more.get(1)));
+                    // the group may not exist yet (runs submitted before any worker started): XPENDING on it
+                    // would be an error, so it is asked only of a group with pending entries
+                    return redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(tasks)).chain(groups -> {
+                        Map<String, String> group = RedisReplies.records(groups).stream()
+                                .filter(g -> RedisKeys.WORKERS_GROUP.equals(g.get("name"))).findFirst()
+                                .orElse(Map.of());
+                        long pending = group.containsKey("pending") ? Long.parseLong(group.get("pending")) : 0;
+                        Uni<Long> oldestAge = pending == 0 ? Uni.createFrom().item(0L)
+                                : redis.send(Request.cmd(Command.XPENDING).arg(tasks).arg(RedisKeys.WORKERS_GROUP))
+                                        .map(QueueInspector::oldestAge);
+                        return oldestAge.map(age -> stats(queue, length, delayed, dead, group, pending, age));
+                    });
                 });
     }
 
-    private static QueueStats stats(String queue, long length, long delayed, long dead, Response groups,
-                                    Response pendingSummary) {
-        Map<String, String> group = RedisReplies.records(groups).stream()
-                .filter(g -> GROUP.equals(g.get("name"))).findFirst().orElse(Map.of());
-        long pending = group.containsKey("pending") ? Long.parseLong(group.get("pending")) : 0;
+    private static QueueStats stats(String queue, long length, long delayed, long dead, Map<String, String> group,
+                                    long pending, long oldestAge) {
         long consumers = group.containsKey("consumers") ? Long.parseLong(group.get("consumers")) : 0;
         Long lag = group.isEmpty() ? Long.valueOf(length) : parseLag(group.get("lag"));
-        long oldestAge = 0;
-        if (pending > 0 && pendingSummary != null && pendingSummary.size() >= 2 && pendingSummary.get(1) != null) {
-            String oldestId = pendingSummary.get(1).toString();
-            oldestAge = Math.max(0, System.currentTimeMillis()
-                    - Long.parseLong(oldestId.substring(0, oldestId.indexOf('-'))));
-        }
         return new QueueStats(queue, length, pending, lag, consumers, oldestAge, delayed, dead);
+    }
+
+    /** Age in ms of the oldest pending entry, from an XPENDING summary (its id's time part). */
+    private static long oldestAge(Response summary) {
+        if (summary == null || summary.size() < 2 || summary.get(1) == null) {
+            return 0;
+        }
+        String oldestId = summary.get(1).toString();
+        return Math.max(0, System.currentTimeMillis() - Long.parseLong(oldestId.substring(0, oldestId.indexOf('-'))));
     }
 
     private static Long parseLag(String lag) {

@@ -145,6 +145,32 @@ class KubernetesManifestsTest {
         assertThat(secret(all, ref.get("name").asText()).getStringData()).containsKey(ref.get("key").asText());
     }
 
+    /**
+     * Lag counts only tasks no worker has read. Tasks a stopped worker handed back, or left behind in a crash, are
+     * pending, not lagging: with the lag trigger alone the last worker could scale away while they wait, and none
+     * would ever come back for them. A second trigger is active while anything is pending in the group.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void aWorkerStaysWhileAnyTaskIsPending(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        JsonNode spec = YAML.valueToTree(generic(all, "ScaledObject").getAdditionalProperties().get("spec"));
+        JsonNode lag = spec.at("/triggers/0");
+        List<JsonNode> pendingTriggers = new ArrayList<>();
+        spec.get("triggers").forEach(t -> {
+            if (t.at("/metadata").has("pendingEntriesCount")) {
+                pendingTriggers.add(t);
+            }
+        });
+        assertThat(pendingTriggers).as("triggers on pending entries").hasSize(1);
+        JsonNode pending = pendingTriggers.getFirst();
+        assertThat(pending.get("type").asText()).isEqualTo("redis-streams");
+        assertThat(pending.at("/metadata/stream")).isEqualTo(lag.at("/metadata/stream"));
+        assertThat(pending.at("/metadata/consumerGroup")).isEqualTo(lag.at("/metadata/consumerGroup"));
+        assertThat(pending.at("/metadata/activationLagCount").asText()).as("active from one pending task").isEqualTo("0");
+        assertThat(pending.at("/authenticationRef")).isEqualTo(lag.at("/authenticationRef"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"base", "overlays/dev"})
     void theWorkerIsGivenMoreTimeToStopThanItsShutdownGrace(String kustomization) throws IOException {

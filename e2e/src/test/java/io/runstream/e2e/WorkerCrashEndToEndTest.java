@@ -7,11 +7,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,10 +73,7 @@ class WorkerCrashEndToEndTest {
 
     @Test
     void sigtermLetsRunsFinishWithinTheGraceAndLeavesTheRestToOthers() throws Exception {
-        Map<String, String> shortGrace = new HashMap<>(FAST_RECLAIM);
-        shortGrace.put("RUNSTREAM_WORKER_SHUTDOWN_GRACE", "1500ms");
-        apps.terminateWorker(0);
-        apps.restartWorker(0, shortGrace);
+        replaceFirstWorker(with(FAST_RECLAIM, "RUNSTREAM_WORKER_SHUTDOWN_GRACE", "1500ms"));
         String quick = client.submit("sleep", "{\"ms\":800}");
         String slow = client.submit("sleep", "{\"ms\":6000}");
         await().atMost(WAIT).until(() -> client.status(quick).equals("running") && client.status(slow).equals("running"));
@@ -89,5 +89,67 @@ class WorkerCrashEndToEndTest {
         await().atMost(WAIT).until(() -> client.status(slow).equals("completed"));
         assertThat(client.run(slow).get("attempt").asInt()).isEqualTo(2);
         assertThat(apps.resultEventsPerRun(List.of(quick, slow))).containsOnly(1L);
+    }
+
+    @Test
+    void aStoppingWorkerKeepsItsRunsClaimedThroughItsGrace() throws Exception {
+        replaceFirstWorker(with(FAST_RECLAIM, "RUNSTREAM_WORKER_SHUTDOWN_GRACE", "25s"));
+        String run = submitRunning("{\"ms\":20000}");
+        apps.startWorker(FAST_RECLAIM);
+        assertThat(client.status(run)).as("still running when its worker is stopped").isEqualTo("running");
+
+        // the run outlasts the visibility timeout (2 s) while its worker stops: nobody else may take it meanwhile
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> terminate(0));
+        assertThat(exit.get(30, TimeUnit.SECONDS)).isIn(0, 143);
+        JsonNode finished = client.run(run);
+        assertThat(finished.get("status").asText()).isEqualTo("completed");
+        assertThat(finished.get("attempt").asInt()).as("attempts").isEqualTo(1);
+        assertThat(Files.readString(apps.log("worker"))).doesNotContain("Reclaimed");
+    }
+
+    @Test
+    void whatAStoppingWorkerWillNotFinishIsHandedBackAtOnce() throws Exception {
+        // a visibility timeout far longer than the test waits: only a hand-back lets the other worker start the run
+        Map<String, String> slowReclaim = with(with(FAST_RECLAIM, "MP_MESSAGING_INCOMING_TASKS_VISIBILITY_TIMEOUT_MS",
+                "60000"), "MP_MESSAGING_INCOMING_TASKS_HEARTBEAT_INTERVAL_MS", "1000");
+        replaceFirstWorker(with(slowReclaim, "RUNSTREAM_WORKER_SHUTDOWN_GRACE", "1s"));
+        String run = submitRunning("{\"ms\":60000}");
+        apps.startWorker(slowReclaim);
+        assertThat(client.status(run)).as("still running when its worker is stopped").isEqualTo("running");
+
+        assertThat(apps.terminateWorker(0)).isIn(0, 143);
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.run(run).get("attempt").asInt() == 2
+                && client.status(run).equals("running"));
+        // taken over and running on the other worker: done with it
+        assertThat(client.post("/api/runs/" + run + "/cancel", "").statusCode()).isEqualTo(202);
+        await().atMost(WAIT).until(() -> client.status(run).equals("cancelled"));
+    }
+
+    /** The first worker stopped, and started again with {@code env}. */
+    private void replaceFirstWorker(Map<String, String> env) throws InterruptedException {
+        apps.terminateWorker(0);
+        apps.restartWorker(0, env);
+    }
+
+    /** A {@code sleep} run with {@code input}, once it runs. */
+    private String submitRunning(String input) {
+        String run = client.submit("sleep", input);
+        await().atMost(WAIT).until(() -> client.status(run).equals("running"));
+        return run;
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String name, String value) {
+        Map<String, String> more = new HashMap<>(env);
+        more.put(name, value);
+        return more;
+    }
+
+    private int terminate(int worker) {
+        try {
+            return apps.terminateWorker(worker);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

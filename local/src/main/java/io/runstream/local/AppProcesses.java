@@ -59,14 +59,9 @@ public final class AppProcesses implements AutoCloseable {
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         database = "rs_" + kind + "_" + id;
         keyPrefix = "rs-" + kind + "-" + id;
-        logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name);
+        // one folder per instance: its logs tell this test only (apps restarted within it append to theirs)
+        logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name + "-" + id);
         Files.createDirectories(logs);
-        // the logs tell this run only (apps restarted within it append to theirs)
-        try (var old = Files.newDirectoryStream(logs, "*.log")) {
-            for (Path log : old) {
-                Files.delete(log);
-            }
-        }
         infra.ensureDatabase(database);
         // if the JVM that started the apps goes away, they go too: orphans would hold ports and connections
         Runtime.getRuntime().addShutdownHook(new Thread(this::destroyAll, "app-processes-stop"));

@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public class RunstreamTestResource implements QuarkusTestResourceLifecycleManager {
 
     private String database;
+    private Map<String, String> settings = Map.of();
     private LocalInfrastructure.OwnRedis dedicatedRedis;
     private Map<String, String> args = Map.of();
 
@@ -62,7 +63,24 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
             config.put("quarkus.redis.hosts", infra.redisUri().replace("redis://", "redis://" + args.get("redis-user")
                     + ":any@"));
         }
+        settings = Map.copyOf(config);
         return config;
+    }
+
+    /**
+     * Gives a test the settings its app was started with (database, key prefix, Redis): a field
+     * {@code @RunstreamTestResource.Settings Map<String, String>} — for tests of the packaged app, which cannot
+     * inject the app's beans.
+     */
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(settings, new TestInjector.AnnotatedAndMatchesType(Settings.class, Map.class));
+    }
+
+    /** Marks the field that receives the app's settings. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.FIELD)
+    public @interface Settings {
     }
 
     @Override

@@ -44,6 +44,21 @@ class WorkerTest {
     @Inject
     WorkerConfig config;
 
+    @Inject
+    WorkerId workerId;
+
+    @Inject
+    io.runstream.config.RunstreamConfig runstream;
+
+    /** The task channel's stream, group and consumer are the ones the rest of the system names. */
+    @Test
+    void theTaskChannelReadsTheDefaultQueueAsTheWorkersGroupUnderThisWorkersId() {
+        var channel = connector.incoming("tasks").orElseThrow();
+        assertThat(channel.stream()).isEqualTo(runstream.keys().tasks("default"));
+        assertThat(channel.group()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
+        assertThat(channel.consumer()).isEqualTo(workerId.value());
+    }
+
     @Test
     void theWorkersConcurrencyReachesTheTaskReads() {
         // a consumer that asked for one task at a time would make every XREADGROUP fetch a single entry

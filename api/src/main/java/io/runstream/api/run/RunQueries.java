@@ -1,5 +1,6 @@
 package io.runstream.api.run;
 
+import io.runstream.api.problem.ProblemException;
 import io.runstream.api.problem.Outages;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -30,6 +31,11 @@ public class RunQueries {
         return pool.preparedQuery("SELECT * FROM runs WHERE id = $1").execute(Tuple.of(id))
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(RunView.of(rows.iterator().next())));
+    }
+
+    /** The run as it is now, or 404. */
+    public Uni<RunView> found(UUID id) {
+        return get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
     }
 
     /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */

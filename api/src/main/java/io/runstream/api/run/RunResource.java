@@ -1,5 +1,6 @@
 package io.runstream.api.run;
 
+import io.runstream.pipeline.Names;
 import io.runstream.api.ApiConfig;
 import io.runstream.api.problem.BodyLimitFilter;
 import io.runstream.api.problem.ProblemException;
@@ -20,7 +21,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
-/** {@code /api/runs}: submit, read and list runs (contract in {@code ARCHITECTURE.md}). */
+/** {@code /api/runs}: submit, read, list and cancel runs (the contract is the design card's). */
 @Path("/api/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
@@ -28,10 +29,14 @@ public class RunResource {
     private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[!-~]{1,255}");
 
     private final RunService runs;
+    private final RunQueries queries;
+    private final RunCancels cancels;
     private final ApiConfig config;
 
-    public RunResource(RunService runs, ApiConfig config) {
+    public RunResource(RunService runs, RunQueries queries, RunCancels cancels, ApiConfig config) {
         this.runs = runs;
+        this.queries = queries;
+        this.cancels = cancels;
         this.config = config;
     }
 
@@ -55,14 +60,14 @@ public class RunResource {
     @GET
     @Path("{id}")
     public Uni<RunView> get(@PathParam("id") String id) {
-        return runs.get(parseId(id));
+        return queries.found(parseId(id));
     }
 
     /** Cancels the run: 202 with the Run, 404, or 409 when it already ended. */
     @POST
     @Path("{id}/cancel")
     public Uni<Response> cancel(@PathParam("id") String id) {
-        return runs.cancel(parseId(id)).map(run -> Response.accepted(run).build());
+        return cancels.cancel(parseId(id)).map(run -> Response.accepted(run).build());
     }
 
     /** Runs newest first: {@code status}, {@code pipeline} filter; {@code limit} and {@code cursor} page. */
@@ -73,12 +78,12 @@ public class RunResource {
                 .orElseThrow(() -> ProblemException.badRequest("status must be one of " + RunStatus.wireNames()
                         + "; was '" + status + "'"));
         String pipelineFilter = pipeline == null || pipeline.isEmpty() ? null : pipeline;
-        if (pipelineFilter != null && !SubmitRequest.NAME.matcher(pipelineFilter).matches()) {
+        if (pipelineFilter != null && !Names.isValid(pipelineFilter)) {
             throw ProblemException.badRequest("pipeline is not a valid pipeline name: '" + pipeline + "'");
         }
         int pageSize = parseLimit(limit);
         UUID after = cursor == null || cursor.isEmpty() ? null : RunCursor.decode(cursor);
-        return runs.list(statusFilter, pipelineFilter, after, pageSize);
+        return queries.list(statusFilter, pipelineFilter, after, pageSize);
     }
 
     private int parseLimit(String limit) {

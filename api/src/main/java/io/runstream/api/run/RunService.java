@@ -2,13 +2,12 @@ package io.runstream.api.run;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.runstream.api.dispatch.Dispatcher;
+import io.runstream.api.outbox.Dispatcher;
 import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.api.problem.UnavailableException;
 import io.runstream.config.RunstreamConfig;
-import io.runstream.events.RunEventWriters;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
@@ -34,7 +33,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Creates, reads and lists runs. A run is committed in PostgreSQL first, then its task is published to the
+ * Creates runs. A run is committed in PostgreSQL first, then its task is published to the
  * queue's stream; if publishing fails the row is removed again and the caller gets 503, so a failed submit
  * changes nothing.
  */
@@ -52,16 +51,12 @@ public class RunService {
     private final RedisKeys keys;
     private final MeterRegistry metrics;
     private final Redis redis;
-    private final RunEventWriters writers;
-    private final RunQueries queries;
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
-                      MeterRegistry metrics, Redis redis, RunQueries queries, RunStore store,
-                      RunEventWriters writers) {
+                      MeterRegistry metrics, Redis redis, RunStore store) {
         this.pipelines = pipelines;
-        this.queries = queries;
         this.store = store;
         this.workers = config.workers();
         this.newRuns = newRuns;
@@ -69,7 +64,6 @@ public class RunService {
         this.keys = config.keys();
         this.metrics = metrics;
         this.redis = redis;
-        this.writers = writers;
     }
 
     /** How long an Idempotency-Key holds on to its run. */
@@ -207,56 +201,5 @@ public class RunService {
                     throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, detail)
                             .with("knownPipelines", names));
                 });
-    }
-
-    /**
-     * Cancels run {@code id}: a queued run at once (it will never execute), a running one by telling its worker
-     * (it ends {@code cancelled} when the handler has stopped, normally within milliseconds).
-     *
-     * @return the run after the request: {@code cancelled}, or still {@code running} while its worker stops it
-     * @throws ProblemException 404 for an unknown run, 409 for a run that already ended
-     */
-    public Uni<RunView> cancel(UUID id) {
-        return store.cancelQueued(id)
-                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                .chain(cancelled -> cancelled
-                        ? announceCancelled(id).chain(() -> get(id))
-                        : get(id).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
-                            case RUNNING -> signalCancel(id).replaceWith(run);
-                            // it was requeued (a retry) between the update and the read: try again
-                            case QUEUED -> cancel(id);
-                            default -> Uni.createFrom().failure(new ProblemException(Problem.of(
-                                    Response.Status.CONFLICT, "run " + id + " already ended " + run.status())));
-                        }));
-    }
-
-    /** Writes the {@code cancelled} status event of a queued run; its stream then expires like any ended run's. */
-    private Uni<Void> announceCancelled(UUID id) {
-        return writers.of(id, 0).writeEnd(List.of(), RunStatus.CANCELLED, writers.ttl())
-                .replaceWithVoid()
-                .ifNoItem().after(Duration.ofSeconds(5)).fail()
-                .onFailure().invoke(e -> LOG.warnf("Run %s is cancelled but its status event is not written: %s", id,
-                        e.toString()))
-                .onFailure().recoverWithNull();
-    }
-
-    /** Sets the run's cancel flag and tells the workers; the one executing it stops the handler. */
-    private Uni<Void> signalCancel(UUID id) {
-        return redis.batch(List.of(
-                        Request.cmd(Command.SET).arg(keys.cancelFlag(id)).arg("1").arg("EX")
-                                .arg(writers.ttl().toSeconds()),
-                        Request.cmd(Command.PUBLISH).arg(keys.cancelChannel()).arg(id.toString())))
-                .onFailure().transform(e -> Outages.classify("Redis", e))
-                .replaceWithVoid();
-    }
-
-    /** The run {@code id}, or 404. */
-    public Uni<RunView> get(UUID id) {
-        return queries.get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
-    }
-
-    /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */
-    public Uni<RunPage> list(RunStatus status, String pipeline, UUID cursor, int limit) {
-        return queries.list(status, pipeline, cursor, limit);
     }
 }

@@ -1,5 +1,6 @@
 package io.runstream.api.run;
 
+import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runstream.api.problem.ProblemException;
@@ -7,7 +8,6 @@ import io.runstream.json.Json;
 
 import java.util.Iterator;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A parsed and checked {@code POST /api/runs} body: {@code {"pipeline": str, "input": any JSON, "queue": str}}.
@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
  */
 record SubmitRequest(String pipeline, String input, String queue) {
 
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
     private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue");
 
     /** @throws ProblemException 400 naming what is wrong with {@code body} */
@@ -71,9 +70,8 @@ record SubmitRequest(String pipeline, String input, String queue) {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isTextual() || !NAME.matcher(node.asText()).matches()) {
-            throw ProblemException.badRequest("'" + member + "' must be a string of letters, digits, '.', '_' or '-' "
-                    + "(at most 100, starting with a letter or digit)");
+        if (!node.isTextual() || !Names.isValid(node.asText())) {
+            throw ProblemException.badRequest("'" + member + "' must be a string of " + Names.RULE);
         }
         return node.asText();
     }

@@ -1,5 +1,9 @@
 package io.runstream.redis.streams;
 
+import io.runstream.redis.streams.fault.FailureStrategy;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.runstream.redis.streams.internal.IncomingRedisStreamsChannel;
@@ -39,6 +43,11 @@ import java.util.concurrent.TimeoutException;
  * (XCLAIM of its own entries) so that live long work is never reclaimed. Each message carries its delivery count.
  * {@code ack()} is {@code XACK}; {@code nack()} applies the channel's {@code failure-strategy}.
  *
+ * <p>Stopping is in two steps around the application's own: on {@link ShutdownEvent} at priority
+ * {@value #STOP_READING} the channels stop reading, while the entries being processed stay claimed; an application
+ * lets its work finish in an observer between the two (e.g. priority 20); at priority {@value #HAND_BACK} whatever
+ * is still unsettled is handed back to the other consumers at once.
+ *
  * <pre>
  * mp.messaging.incoming.tasks.connector=runstream-redis-streams
  * mp.messaging.incoming.tasks.stream=runstream:{q:default}:tasks
@@ -70,7 +79,7 @@ import java.util.concurrent.TimeoutException;
 @ConnectorAttribute(name = "heartbeat-interval-ms", type = "int", direction = Direction.INCOMING, defaultValue = "10000",
         description = "How often the entries this consumer is processing are re-claimed by it (XCLAIM, idle reset to 0), so live long work is never reclaimed; must be well under visibility-timeout-ms")
 @ConnectorAttribute(name = "failure-strategy", type = "string", direction = Direction.INCOMING, defaultValue = "fail",
-        description = "What nack() does: fail (stop the channel, entry stays pending), ignore (log and XACK), dead-letter (copy the entry with the reason to dead-letter-stream, then XACK)")
+        description = "What nack() does: fail (stop the channel, entry stays pending), ignore (log and XACK), dead-letter (copy the entry with the reason to dead-letter-stream, then XACK), or the @Identifier of a FailureStrategy.Factory bean of your own")
 @ConnectorAttribute(name = "dead-letter-stream", type = "string", direction = Direction.INCOMING,
         description = "Stream that the dead-letter strategy writes to; default is <stream>:dead")
 @ConnectorAttribute(name = "maxlen", type = "long", direction = Direction.OUTGOING,
@@ -83,6 +92,12 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
 
     /** Name to use in {@code mp.messaging.*.connector}. */
     public static final String NAME = "runstream-redis-streams";
+    /** {@link ShutdownEvent} priority at which incoming channels stop reading. */
+    public static final int STOP_READING = 10;
+    /** {@link ShutdownEvent} priority at which incoming channels hand back what is still unsettled. */
+    public static final int HAND_BACK = 30;
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RedisStreamsConnector.class);
 
     private final List<IncomingRedisStreamsChannel> incoming = new CopyOnWriteArrayList<>();
     private final List<OutgoingRedisStreamsChannel> outgoing = new CopyOnWriteArrayList<>();
@@ -93,9 +108,15 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
     @Inject
     io.vertx.mutiny.core.Vertx vertx;
 
+    @Inject
+    @Any
+    Instance<FailureStrategy.Factory> failureStrategies;
+
     @Override
     public Flow.Publisher<? extends Message<?>> getPublisher(Config config) {
-        var channel = new IncomingRedisStreamsChannel(redis, vertx, new RedisStreamsConnectorIncomingConfiguration(config));
+        var incomingConfig = new RedisStreamsConnectorIncomingConfiguration(config);
+        var channel = new IncomingRedisStreamsChannel(redis, vertx, incomingConfig,
+                name -> failureStrategy(incomingConfig.getChannel(), name));
         incoming.add(channel);
         return channel.publisher();
     }
@@ -105,6 +126,23 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
         var channel = new OutgoingRedisStreamsChannel(redis, new RedisStreamsConnectorOutgoingConfiguration(config));
         outgoing.add(channel);
         return channel.subscriber();
+    }
+
+    /**
+     * The failure strategy factory named {@code name} ({@code @Identifier}) for channel {@code channel}.
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public FailureStrategy.Factory failureStrategy(String channel, String name) {
+        Instance<FailureStrategy.Factory> found = failureStrategies.select(Identifier.Literal.of(name));
+        if (found.isResolvable()) {
+            return found.get();
+        }
+        java.util.TreeSet<String> known = new java.util.TreeSet<>();
+        failureStrategies.handles().forEach(h -> h.getBean().getQualifiers().stream()
+                .filter(q -> q instanceof Identifier).forEach(q -> known.add(((Identifier) q).value())));
+        throw new IllegalArgumentException("failure-strategy of channel '" + channel + "' must be one of "
+                + String.join(", ", known) + "; was '" + name + "'");
     }
 
     /** The incoming channel named {@code channel}, if this connector serves it. */
@@ -133,7 +171,7 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
      * Stops reading and waits (at most block-ms and a second) for reads in flight. Runs on {@link ShutdownEvent},
      * before Quarkus closes the Redis client, so shutting down logs no errors from a closed connection.
      */
-    void stop(@Observes @Priority(10) ShutdownEvent ignored) {
+    void stop(@Observes @Priority(STOP_READING) ShutdownEvent ignored) {
         var reads = incoming.stream().map(c -> c.close().toCompletableFuture()).toArray(CompletableFuture[]::new);
         outgoing.forEach(OutgoingRedisStreamsChannel::close);
         try {
@@ -143,6 +181,19 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // a read that outlives its BLOCK is abandoned; its entries stay pending for this consumer
+        }
+    }
+
+    /** Hands back what the incoming channels still hold, waiting at most two seconds for Redis to take it. */
+    void handBack(@Observes @Priority(HAND_BACK) ShutdownEvent ignored) {
+        var handed = incoming.stream().map(c -> c.handBack().toCompletableFuture()).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(handed).get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("Could not hand back unfinished entries (they return after the visibility timeout): %s",
+                    e.toString());
         }
     }
 }

@@ -44,6 +44,10 @@ class RedisStreamsConnectorTest {
     ReactiveRedisDataSource reactiveRedis;
 
     @Inject
+    @org.eclipse.microprofile.reactive.messaging.spi.Connector(RedisStreamsConnector.NAME)
+    RedisStreamsConnector connector;
+
+    @Inject
     RedisDataSource redis;
 
     @Inject
@@ -158,6 +162,22 @@ class RedisStreamsConnectorTest {
     }
 
     @Test
+    void nackWithIgnoreStrategyAcksTheEntryAndReadsOn() {
+        var subscriber = subscribe(open("c1", Map.of("failure-strategy", "ignore")), Long.MAX_VALUE);
+        xadd("broken");
+        await().atMost(WAIT).until(() -> subscriber.getItems().size() == 1);
+
+        subscriber.getItems().getFirst().nack(new IllegalStateException("cannot decode")).toCompletableFuture().join();
+
+        await().atMost(WAIT).until(() -> streams.xpending(stream, "g").getPendingCount() == 0);
+        xadd("next");
+        await().atMost(WAIT).until(() -> subscriber.getItems().size() == 2);
+        assertThat(subscriber.getItems().get(1).getPayload()).isEqualTo("next");
+        assertThat(streams.xrange(stream + ":dead", io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")))
+                .as("nothing dead-lettered").isEmpty();
+    }
+
+    @Test
     void nackWithFailStrategyStopsTheChannelAndKeepsTheEntryPending() {
         var subscriber = subscribe(open("c1", Map.of("failure-strategy", "fail")), Long.MAX_VALUE);
         xadd("bad");
@@ -202,9 +222,9 @@ class RedisStreamsConnectorTest {
     }
 
     @Test
-    void heartbeatKeepsLiveWorkFromBeingReclaimed() {
+    void heartbeatKeepsLiveWorkClaimedThroughAStopUntilItIsHandedBack() {
         Map<String, String> fast = Map.of("visibility-timeout-ms", "600", "reclaim-interval-ms", "100",
-                "heartbeat-interval-ms", "100");
+                "heartbeat-interval-ms", "100", "block-ms", "100");
         IncomingRedisStreamsChannel busy = open("busy", fast);
         var working = subscribe(busy, 1);
         xadd("long work");
@@ -214,8 +234,13 @@ class RedisStreamsConnectorTest {
         // the entry stays with the consumer that heartbeats it, for longer than the visibility timeout
         await().during(Duration.ofMillis(2000)).atMost(Duration.ofSeconds(5)).until(() -> other.getItems().isEmpty());
 
-        busy.close().toCompletableFuture().join(); // its heartbeat stops, as when a worker dies
-        await().atMost(WAIT).until(() -> other.getItems().size() == 1);
+        // a stopping consumer stops reading but keeps what it works on: its work may still finish
+        busy.close().toCompletableFuture().join();
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(() -> other.getItems().isEmpty());
+
+        // what it will not finish it hands back: taken at the next reclaim pass, not a visibility timeout later
+        busy.handBack().toCompletableFuture().join();
+        await().atMost(Duration.ofSeconds(1)).until(() -> other.getItems().size() == 1);
         assertThat(other.getItems().getFirst().getPayload()).isEqualTo("long work");
         assertThat(meta(other.getItems().getFirst()).deliveries()).isEqualTo(2);
     }
@@ -223,7 +248,7 @@ class RedisStreamsConnectorTest {
     @Test
     void rejectsAnUnknownFailureStrategyNamingTheChoices() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> open("c1", Map.of("failure-strategy", "retry")))
-                .hasMessageContaining("fail, ignore, dead-letter").hasMessageContaining("'retry'");
+                .hasMessageContaining("dead-letter, fail, ignore").hasMessageContaining("'retry'");
     }
 
     private String xadd(String payload) {
@@ -235,7 +260,8 @@ class RedisStreamsConnectorTest {
                 RedisStreamsConnector.NAME, "stream", stream, "group", "g", "consumer", consumer, "block-ms", "500"));
         values.putAll(attributes);
         var config = new SmallRyeConfigBuilder().withDefaultValues(values).build();
-        var channel = new IncomingRedisStreamsChannel(reactiveRedis, vertx, new RedisStreamsConnectorIncomingConfiguration(config));
+        var channel = new IncomingRedisStreamsChannel(reactiveRedis, vertx, new RedisStreamsConnectorIncomingConfiguration(config),
+                name -> connector.failureStrategy("in", name));
         opened.add(channel);
         return channel;
     }

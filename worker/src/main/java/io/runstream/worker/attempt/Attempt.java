@@ -45,15 +45,6 @@ public final class Attempt implements RunContext {
     }
 
     @Override
-    public <T> T input(Class<T> type) {
-        try {
-            return Json.mapper().treeToValue(input, type);
-        } catch (Exception e) {
-            throw new IllegalArgumentException("input does not fit " + type.getSimpleName() + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
     public void output(String chunk) {
         events.output(chunk);
     }

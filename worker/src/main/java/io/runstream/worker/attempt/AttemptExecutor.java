@@ -9,7 +9,7 @@ import io.runstream.json.Json;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.worker.WorkerConfig;
-import io.runstream.worker.handler.GiveUpException;
+import io.runstream.worker.handler.Ending;
 import io.runstream.worker.handler.RunCancelledException;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
@@ -77,10 +77,11 @@ public class AttemptExecutor {
             LOG.infof("Run %s stopped by shutdown; its task stays pending for another worker", attempt.runId());
             return new Outcome.Abandoned(attempt);
         }
-        if (attempt.cancelledByClient() || failure instanceof RunCancelledException) {
+        Ending ending = Ending.of(failure, attempt.cancelledByClient());
+        if (ending == Ending.CANCELLED) {
             return new Outcome.Cancelled(attempt);
         }
-        if (failure == null) {
+        if (ending == Ending.COMPLETED) {
             try {
                 return new Outcome.Completed(attempt, Json.encode(value));
             } catch (RuntimeException e) {
@@ -89,7 +90,7 @@ public class AttemptExecutor {
         }
         String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
         RetryPolicy policy = RetryPolicy.of(config, attempt.pipeline());
-        boolean retryable = !(failure instanceof GiveUpException || failure instanceof UnknownPipelineException);
+        boolean retryable = ending == Ending.FAILED && !(failure instanceof UnknownPipelineException);
         if (retryable && policy.retriesAfter(attempt.attempt())) {
             LOG.debugf(failure, "Run %s attempt %d failed; retrying", attempt.runId(), attempt.attempt());
             return new Outcome.FailedRetryable(attempt, message, policy.delayAfter(attempt.attempt()));

@@ -1,13 +1,12 @@
 package io.runstream.worker.consume;
 
 import io.quarkus.scheduler.Scheduled;
-import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
 import io.runstream.log.FailureLog;
-import io.runstream.queue.QueueInspector;
 import io.runstream.queue.RedisReplies;
 import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.WorkerId;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -43,12 +42,13 @@ public class ConsumerJanitor {
     private final String self;
     private final FailureLog failures = new FailureLog(LOG, "Removing dead consumers", Duration.ofMinutes(1));
 
-    public ConsumerJanitor(Redis redis, RunstreamConfig runstream, WorkerConfig config, HandlerRegistry handlers) {
+    public ConsumerJanitor(Redis redis, RunstreamConfig runstream, WorkerConfig config, WorkerId id,
+                           HandlerRegistry handlers) {
         this.redis = redis;
         this.keys = runstream.keys();
         this.config = config;
         this.queues = new TreeSet<>(handlers.pipelines().values());
-        this.self = config.id().orElseGet(InstanceNames::hostAndPid);
+        this.self = id.value();
     }
 
     /** Removes the dead consumers of every queue this worker serves. */
@@ -61,11 +61,11 @@ public class ConsumerJanitor {
 
     private Uni<Void> sweep(String queue) {
         String stream = keys.tasks(queue);
-        return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(QueueInspector.GROUP))
+        return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(RedisKeys.WORKERS_GROUP))
                 .onItem().transformToMulti(reply -> Multi.createFrom().iterable(RedisReplies.records(reply)))
                 .filter(this::dead)
                 .onItem().transformToUniAndConcatenate(consumer -> redis.send(Request.cmd(Command.XGROUP)
-                                .arg("DELCONSUMER").arg(stream).arg(QueueInspector.GROUP).arg(consumer.get("name")))
+                                .arg("DELCONSUMER").arg(stream).arg(RedisKeys.WORKERS_GROUP).arg(consumer.get("name")))
                         .invoke(() -> LOG.infof("Removed dead consumer %s of %s", consumer.get("name"), stream)))
                 .collect().last().replaceWithVoid();
     }

@@ -74,8 +74,9 @@ public class TaskConsumer {
     }
 
     /**
-     * Graceful stop (after the channel stopped reading): runs in progress get {@code shutdown-grace} to finish and
-     * be recorded; those still running then are told to stop and are left, unacked, for other workers.
+     * Graceful stop, between the channel's two steps: after it stopped reading (its entries stay claimed), runs in
+     * progress get {@code shutdown-grace} to finish and be recorded; those still running then are told to stop, and
+     * the channel hands their tasks back to the other workers at once.
      */
     void stop(@Observes @Priority(20) ShutdownEvent event) {
         retry.stop();

@@ -3,9 +3,19 @@ package io.runstream.worker.demo;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Switch for the demo pipelines. */
+/**
+ * Switch for the demo pipelines. Nothing injects it (the demo handlers' {@code @LookupIfProperty} reads the
+ * property), so it is kept explicitly: it declares and documents the setting, which is validated like the others.
+ */
+@io.quarkus.arc.Unremovable
 @ConfigMapping(prefix = "runstream.demo-pipelines")
 public interface DemoConfig {
+
+    /**
+     * The property, for the demo handlers' {@code @LookupIfProperty}: the handler registry finds handlers by lookup,
+     * which skips them when it is {@code false}.
+     */
+    String ENABLED = "runstream.demo-pipelines.enabled";
 
     /** Whether {@code echo}, {@code sleep}, {@code generate} and {@code fail} are served. Default is true. */
     @WithDefault("true")

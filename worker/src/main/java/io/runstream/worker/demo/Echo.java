@@ -1,5 +1,6 @@
 package io.runstream.worker.demo;
 
+import io.quarkus.arc.lookup.LookupIfProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.ReactiveRunHandler;
@@ -9,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /** Demo pipeline {@code echo}: the result is the input. */
 @ApplicationScoped
+@LookupIfProperty(name = DemoConfig.ENABLED, stringValue = "true", lookupIfMissing = true)
 @Pipeline("echo")
 public class Echo implements ReactiveRunHandler {
 

@@ -1,5 +1,6 @@
 package io.runstream.worker.demo;
 
+import io.quarkus.arc.lookup.LookupIfProperty;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.RunContext;
 import io.runstream.worker.handler.RunHandler;
@@ -12,6 +13,7 @@ import java.util.Map;
  * attempts fail and later ones return {@code {"attempt": n}}.
  */
 @ApplicationScoped
+@LookupIfProperty(name = DemoConfig.ENABLED, stringValue = "true", lookupIfMissing = true)
 @Pipeline("fail")
 public class Fail implements RunHandler {
 

@@ -1,5 +1,6 @@
 package io.runstream.worker.demo;
 
+import io.quarkus.arc.lookup.LookupIfProperty;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.RunContext;
 import io.runstream.worker.handler.RunHandler;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Honours cancel.
  */
 @ApplicationScoped
+@LookupIfProperty(name = DemoConfig.ENABLED, stringValue = "true", lookupIfMissing = true)
 @Pipeline("generate")
 public class Generate implements RunHandler {
 

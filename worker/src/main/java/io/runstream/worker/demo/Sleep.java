@@ -1,5 +1,6 @@
 package io.runstream.worker.demo;
 
+import io.quarkus.arc.lookup.LookupIfProperty;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.RunContext;
 import io.runstream.worker.handler.RunHandler;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 /** Demo pipeline {@code sleep}: waits {@code input.ms} (default 100) and returns {@code {"slept": ms}}; honours cancel. */
 @ApplicationScoped
+@LookupIfProperty(name = DemoConfig.ENABLED, stringValue = "true", lookupIfMissing = true)
 @Pipeline("sleep")
 public class Sleep implements RunHandler {
 

@@ -1,5 +1,6 @@
 package io.runstream.worker.handler;
 
+import io.runstream.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.UUID;
@@ -25,7 +26,13 @@ public interface RunContext {
      *
      * @throws IllegalArgumentException when the input does not fit {@code type}
      */
-    <T> T input(Class<T> type);
+    default <T> T input(Class<T> type) {
+        try {
+            return Json.mapper().treeToValue(input(), type);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("input does not fit " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Emits an {@code output} event, e.g. one token of a generated text. Does not block. */
     void output(String chunk);

@@ -3,11 +3,10 @@ package io.runstream.worker.registry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
-import io.runstream.config.InstanceNames;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.log.FailureLog;
 import io.runstream.pipeline.PipelineDirectory;
-import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.WorkerId;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,12 +33,12 @@ public class PipelineAdvertiser {
     private final String workerId;
     private final FailureLog failures = new FailureLog(LOG, "Advertising pipelines", Duration.ofMinutes(1));
 
-    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerConfig worker,
+    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerId id,
                               RunstreamConfig runstream) {
         this.directory = directory;
         this.handlers = handlers;
         this.config = runstream.workers();
-        this.workerId = worker.id().orElseGet(InstanceNames::hostAndPid);
+        this.workerId = id.value();
     }
 
     void start(@Observes StartupEvent event) {

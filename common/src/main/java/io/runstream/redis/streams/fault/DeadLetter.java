@@ -1,9 +1,7 @@
 package io.runstream.redis.streams.fault;
 
-import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
-import io.runstream.redis.streams.IncomingRedisStreamMetadata;
-import io.runstream.redis.streams.internal.IncomingRedisStreamsChannel;
-import io.smallrye.mutiny.Uni;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
@@ -14,30 +12,24 @@ import java.util.Map;
  * where it came from ({@code source-stream}, {@code source-id}), then acks it. The copy is written before the ack,
  * so a crash in between leaves the entry pending rather than lost.
  */
-final class DeadLetter implements FailureStrategy {
+@ApplicationScoped
+@Identifier("dead-letter")
+public class DeadLetter implements FailureStrategy.Factory {
 
     private static final Logger LOG = Logger.getLogger(DeadLetter.class);
 
-    private final IncomingRedisStreamsChannel channel;
-    private final ReactiveStreamCommands<String, String, String> streams;
-    private final String deadLetterStream;
-
-    DeadLetter(IncomingRedisStreamsChannel channel, ReactiveStreamCommands<String, String, String> streams,
-               String deadLetterStream) {
-        this.channel = channel;
-        this.streams = streams;
-        this.deadLetterStream = deadLetterStream;
-    }
-
     @Override
-    public Uni<Void> handle(IncomingRedisStreamMetadata entry, Throwable reason) {
-        Map<String, String> fields = new LinkedHashMap<>(entry.fields());
-        fields.put("reason", String.valueOf(reason));
-        fields.put("source-stream", entry.stream());
-        fields.put("source-id", entry.id());
-        return streams.xadd(deadLetterStream, fields)
-                .invoke(id -> LOG.warnf("Entry %s of %s moved to %s as %s: %s", entry.id(), entry.stream(),
-                        deadLetterStream, id, reason.toString()))
-                .chain(() -> channel.xack(entry.id()));
+    public FailureStrategy create(FailureStrategy.Channel channel) {
+        String deadLetterStream = channel.deadLetterStream();
+        return (entry, reason) -> {
+            Map<String, String> fields = new LinkedHashMap<>(entry.fields());
+            fields.put("reason", String.valueOf(reason));
+            fields.put("source-stream", entry.stream());
+            fields.put("source-id", entry.id());
+            return channel.streams().xadd(deadLetterStream, fields)
+                    .invoke(id -> LOG.warnf("Entry %s of %s moved to %s as %s: %s", entry.id(), entry.stream(),
+                            deadLetterStream, id, reason.toString()))
+                    .chain(() -> channel.ack(entry.id()));
+        };
     }
 }

@@ -1,24 +1,22 @@
 package io.runstream.redis.streams.fault;
 
-import io.runstream.redis.streams.IncomingRedisStreamMetadata;
-import io.runstream.redis.streams.internal.IncomingRedisStreamsChannel;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * The {@code fail} strategy: the channel stops and reports itself unhealthy; the entry is not acked, so it stays
  * pending for this consumer and is delivered again when the consumer comes back.
  */
-final class FailStop implements FailureStrategy {
-
-    private final IncomingRedisStreamsChannel channel;
-
-    FailStop(IncomingRedisStreamsChannel channel) {
-        this.channel = channel;
-    }
+@ApplicationScoped
+@Identifier("fail")
+public class FailStop implements FailureStrategy.Factory {
 
     @Override
-    public Uni<Void> handle(IncomingRedisStreamMetadata entry, Throwable reason) {
-        channel.fail(reason);
-        return Uni.createFrom().voidItem();
+    public FailureStrategy create(FailureStrategy.Channel channel) {
+        return (entry, reason) -> {
+            channel.stop(reason);
+            return Uni.createFrom().voidItem();
+        };
     }
 }

@@ -3,9 +3,6 @@ package io.runstream.redis.streams.internal;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
-import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
-import io.quarkus.redis.datasource.stream.XReadGroupArgs;
-import io.runstream.batch.Batcher;
 import io.runstream.config.InstanceNames;
 import io.runstream.redis.streams.IncomingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnectorIncomingConfiguration;
@@ -27,23 +24,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One incoming channel: a demand-driven read loop that never asks Redis for more entries than its subscriber
  * requested. First it walks this consumer's own pending entries (from id 0 on), then reads new ones ({@code >})
  * with BLOCK; every reclaim interval the next read is an XAUTOCLAIM pass instead, taking over entries idle longer
- * than the visibility timeout. A heartbeat re-claims the entries delivered here and not yet settled, so they never
- * look idle while their work goes on.
+ * than the visibility timeout. The entries delivered here and not yet settled are {@link Claims}: kept claimed while
+ * their work goes on, through a graceful stop too, and handed back when it will not finish ({@link #handBack()}).
  */
 public final class IncomingRedisStreamsChannel {
 
     private static final Logger LOG = Logger.getLogger(IncomingRedisStreamsChannel.class);
     /** How long past its BLOCK a read may take before it is given up as lost. */
     private static final Duration READ_TIMEOUT_SLACK = Duration.ofSeconds(10);
-    /** Most entry ids one XACK settles. */
-    private static final int ACK_BATCH = 512;
 
     private final String channel;
     private final String stream;
     private final String group;
     private final String consumer;
     private final String payloadField;
-    private final String groupStartId;
     private final int count;
     private final Duration block;
     private final Duration retryBackoff;
@@ -51,13 +45,14 @@ public final class IncomingRedisStreamsChannel {
     private final io.vertx.mutiny.core.Vertx vertx;
     private final ReactiveRedisDataSource redis;
     private final long reclaimTimer;
-    private final long heartbeatTimer;
     /** Entries delivered here and neither acked nor nacked yet. */
-    private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Claims claims;
+    /** Entries a read brought after the channel closed: pending here, never delivered, handed back at the end. */
+    private final java.util.Queue<String> undelivered = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Where the next XAUTOCLAIM pass continues; null while no pass is due. A pass is due at start. */
     private volatile String reclaimCursor = "0-0";
     private final ReactiveStreamCommands<String, String, String> streams;
-    private final Batcher<String, Void> acks;
+    private final GroupCommands commands;
     private final FailureStrategy failureStrategy;
     private final Multi<Message<String>> multi;
 
@@ -68,40 +63,58 @@ public final class IncomingRedisStreamsChannel {
     private volatile MultiEmitter<? super Message<String>> emitter;
     /** Next id to read this consumer's pending entries after; null once they are all re-delivered. */
     private volatile String pendingCursor = "0";
-    private volatile boolean groupReady;
     /** The largest downstream demand a read has seen: shows whether the consumer's concurrency reaches the reads. */
     private final java.util.concurrent.atomic.AtomicLong largestDemand = new java.util.concurrent.atomic.AtomicLong();
 
+    /**
+     * @param strategies the failure strategy factory of a {@code failure-strategy} name; throws for an unknown one
+     */
     public IncomingRedisStreamsChannel(ReactiveRedisDataSource redis, io.vertx.mutiny.core.Vertx vertx,
-                                       RedisStreamsConnectorIncomingConfiguration config) {
+                                       RedisStreamsConnectorIncomingConfiguration config,
+                                       java.util.function.Function<String, FailureStrategy.Factory> strategies) {
         this.channel = config.getChannel();
         this.stream = config.getStream();
         this.group = config.getGroup();
         this.consumer = config.getConsumer().orElseGet(InstanceNames::hostAndPid);
         this.payloadField = config.getPayloadField();
-        this.groupStartId = config.getGroupStartId();
         this.count = positive(config.getCount(), "count");
         this.block = Duration.ofMillis(positive(config.getBlockMs(), "block-ms"));
         this.retryBackoff = Duration.ofMillis(positive(config.getRetryBackoffMs(), "retry-backoff-ms"));
         this.visibility = Duration.ofMillis(positive(config.getVisibilityTimeoutMs(), "visibility-timeout-ms"));
         int heartbeatMs = positive(config.getHeartbeatIntervalMs(), "heartbeat-interval-ms");
-        if (heartbeatMs >= visibility.toMillis()) {
-            throw new IllegalArgumentException("heartbeat-interval-ms (" + heartbeatMs + ") of channel '" + channel
-                    + "' must be shorter than visibility-timeout-ms (" + visibility.toMillis() + ")");
-        }
         this.vertx = vertx;
         this.redis = redis;
         this.streams = redis.stream(String.class);
-        this.acks = Batcher.ofAll(ids -> streams.xack(stream, group, ids.toArray(String[]::new)), ACK_BATCH, 2);
+        this.commands = new GroupCommands(streams, stream, group, consumer, config.getGroupStartId());
         this.reclaimTimer = vertx.setPeriodic(positive(config.getReclaimIntervalMs(), "reclaim-interval-ms"), t -> {
             if (reclaimCursor == null) {
                 reclaimCursor = "0-0";
                 pump();
             }
         });
-        this.heartbeatTimer = vertx.setPeriodic(heartbeatMs, t -> heartbeat());
-        this.failureStrategy = FailureStrategy.create(config.getFailureStrategy(), config.getDeadLetterStream()
-                .orElse(stream + ":dead"), streams, this);
+        this.claims = new Claims(redis, vertx, stream, group, consumer, visibility, Duration.ofMillis(heartbeatMs));
+        String deadLetterStream = config.getDeadLetterStream().orElse(stream + ":dead");
+        this.failureStrategy = strategies.apply(config.getFailureStrategy()).create(new FailureStrategy.Channel() {
+            public String name() {
+                return channel;
+            }
+
+            public String deadLetterStream() {
+                return deadLetterStream;
+            }
+
+            public ReactiveStreamCommands<String, String, String> streams() {
+                return streams;
+            }
+
+            public Uni<Void> ack(String id) {
+                return xack(id);
+            }
+
+            public void stop(Throwable reason) {
+                fail(reason);
+            }
+        });
         this.multi = Multi.createFrom().emitter(e -> {
             emitter = e;
             e.onRequest(n -> pump());
@@ -150,12 +163,12 @@ public final class IncomingRedisStreamsChannel {
 
     /**
      * Stops reading. Completes once no read is in flight (at most block-ms later); entries that read returns are
-     * not delivered and stay pending for this consumer.
+     * not delivered. The entries delivered and not settled stay claimed (their work may still finish) until
+     * {@link #handBack()}.
      */
     public CompletionStage<Void> close() {
         closed = true;
         vertx.cancelTimer(reclaimTimer);
-        vertx.cancelTimer(heartbeatTimer);
         MultiEmitter<? super Message<String>> e = emitter;
         if (e != null) {
             e.complete();
@@ -166,10 +179,19 @@ public final class IncomingRedisStreamsChannel {
         return stopped;
     }
 
+    /**
+     * The last step of a stop, after the work that could finish did: what is still unsettled here, and what was read
+     * after {@link #close()}, is handed back to the other consumers at once rather than after a visibility timeout.
+     */
+    public CompletionStage<Void> handBack() {
+        List<String> unread = new java.util.ArrayList<>(undelivered);
+        undelivered.clear();
+        return claims.handBack(unread).subscribeAsCompletionStage();
+    }
+
     /** Stops the channel for good because a message could not be processed (the {@code fail} strategy). */
     public void fail(Throwable reason) {
         vertx.cancelTimer(reclaimTimer);
-        vertx.cancelTimer(heartbeatTimer);
         failure = "channel '" + channel + "' stopped: " + reason;
         LOG.errorf("Redis Streams channel '%s' stops after a nack: %s", channel, reason.toString());
         closed = true;
@@ -181,20 +203,8 @@ public final class IncomingRedisStreamsChannel {
 
     /** Acknowledges entry {@code id}; acks made while an XACK is in flight leave together in the next one. */
     public Uni<Void> xack(String id) {
-        inFlight.remove(id);
-        return acks.submit(id);
-    }
-
-    /** Re-claims the entries being processed here: resets their idle time, so nobody reclaims live work. */
-    private void heartbeat() {
-        if (inFlight.isEmpty() || closed) {
-            return;
-        }
-        List<String> args = new java.util.ArrayList<>(List.of(stream, group, consumer, "0"));
-        args.addAll(inFlight);
-        args.add("JUSTID");
-        redis.execute("XCLAIM", args.toArray(String[]::new)).subscribe().with(
-                ok -> { }, f -> LOG.debugf("Heartbeat of %d entries of %s failed: %s", inFlight.size(), stream, f));
+        claims.release(id);
+        return commands.ack(id);
     }
 
     private void pump() {
@@ -236,17 +246,13 @@ public final class IncomingRedisStreamsChannel {
         }
         String cursor = pendingCursor;
         boolean fromPending = cursor != null;
-        XReadGroupArgs args = new XReadGroupArgs().count(wanted);
-        if (!fromPending) {
-            args.block(block);
-        }
-        ensureGroup()
-                .chain(() -> streams.xreadgroup(group, consumer, stream, fromPending ? cursor : ">", args))
+        commands.read(fromPending ? cursor : ">", wanted, fromPending ? null : block)
                 // a read on a connection that died unnoticed never answers: give up on it and read again
                 .ifNoItem().after(block.plus(READ_TIMEOUT_SLACK)).fail()
                 .subscribe().with(
                         entries -> {
                             if (closed) {
+                                entries.forEach(entry -> undelivered.add(entry.id()));
                                 idle();
                                 return;
                             }
@@ -254,7 +260,7 @@ public final class IncomingRedisStreamsChannel {
                                 pendingCursor = entries.size() < wanted ? null : entries.getLast().id();
                             }
                             Uni<java.util.Map<String, Integer>> counts = fromPending
-                                    ? deliveries(entries) : Uni.createFrom().item(java.util.Map.of());
+                                    ? commands.deliveries(entries) : Uni.createFrom().item(java.util.Map.of());
                             counts.subscribe().with(c -> emitThenReadOn(entries, fromPending, c), this::readFailed);
                         },
                         this::readFailed);
@@ -263,11 +269,11 @@ public final class IncomingRedisStreamsChannel {
     /** One XAUTOCLAIM step: takes over up to {@code wanted} entries idle longer than the visibility timeout. */
     private void reclaim(int wanted) {
         String cursor = reclaimCursor;
-        ensureGroup()
-                .chain(() -> streams.xautoclaim(stream, group, consumer, visibility, cursor, wanted))
+        commands.reclaim(cursor, visibility, wanted)
                 .ifNoItem().after(READ_TIMEOUT_SLACK).fail()
                 .subscribe().with(claimed -> {
                     if (closed) {
+                        claimed.getMessages().forEach(entry -> undelivered.add(entry.id()));
                         idle();
                         return;
                     }
@@ -278,23 +284,9 @@ public final class IncomingRedisStreamsChannel {
                         LOG.infof("Reclaimed %d entries of %s idle over %d ms", entries.size(), stream,
                                 visibility.toMillis());
                     }
-                    deliveries(entries).subscribe().with(c -> emitThenReadOn(entries, true, c), this::readFailed);
+                    commands.deliveries(entries).subscribe().with(c -> emitThenReadOn(entries, true, c),
+                            this::readFailed);
                 }, this::readFailed);
-    }
-
-    /** Delivery counts of entries pending for this consumer, by id. */
-    private Uni<java.util.Map<String, Integer>> deliveries(List<StreamMessage<String, String, String>> entries) {
-        if (entries.isEmpty()) {
-            return Uni.createFrom().item(java.util.Map.of());
-        }
-        return streams.xpending(stream, group, io.quarkus.redis.datasource.stream.StreamRange.of(entries.getFirst().id(),
-                        entries.getLast().id()), entries.size() * 2,
-                        new io.quarkus.redis.datasource.stream.XPendingArgs().consumer(consumer))
-                .map(pending -> {
-                    java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-                    pending.forEach(p -> counts.put(p.getMessageId(), p.getDeliveryCount()));
-                    return counts;
-                });
     }
 
     private void readFailed(Throwable error) {
@@ -303,8 +295,7 @@ public final class IncomingRedisStreamsChannel {
             return;
         }
         if (String.valueOf(error.getMessage()).startsWith("NOGROUP")) {
-            // the stream or group vanished (e.g. Redis restarted without persistence)
-            groupReady = false;
+            commands.groupLost();
         }
         LOG.warnf("Reading %s as %s/%s failed, retrying in %d ms: %s", stream, group, consumer,
                 retryBackoff.toMillis(), error.toString());
@@ -342,10 +333,10 @@ public final class IncomingRedisStreamsChannel {
             }
             var metadata = new IncomingRedisStreamMetadata(stream, group, entry.id(), entry.payload(), redelivered,
                     deliveries.getOrDefault(entry.id(), redelivered ? 2 : 1));
-            inFlight.add(entry.id());
+            claims.hold(entry.id());
             e.emit(Message.of(entry.payload().get(payloadField), Metadata.of(metadata),
                     () -> ack(entry.id()), reason -> {
-                        inFlight.remove(entry.id());
+                        claims.release(entry.id());
                         return failureStrategy.handle(metadata, reason).subscribeAsCompletionStage();
                     }));
         }
@@ -365,16 +356,6 @@ public final class IncomingRedisStreamsChannel {
             }
         });
         return CompletableFuture.completedFuture(null);
-    }
-
-    private Uni<Void> ensureGroup() {
-        if (groupReady) {
-            return Uni.createFrom().voidItem();
-        }
-        return streams.xgroupCreate(stream, group, groupStartId, new XGroupCreateArgs().mkstream())
-                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("BUSYGROUP")).recoverWithNull()
-                .invoke(() -> groupReady = true)
-                .replaceWithVoid();
     }
 
     private static int positive(int value, String name) {

@@ -1,6 +1,6 @@
 package io.runstream.worker.handler.internal;
 
-import io.runstream.worker.demo.DemoConfig;
+import io.runstream.pipeline.Names;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.ReactiveRunHandler;
 import io.runstream.worker.handler.RunContext;
@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 
 /**
  * The pipelines this worker serves: every {@link RunHandler} and {@link ReactiveRunHandler} bean, keyed by its
@@ -30,14 +29,10 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class HandlerRegistry {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
-    private static final String DEMO_PACKAGE = "io.runstream.worker.demo";
-
     private final Map<String, Registered> handlers;
 
     /** Built by CDI at the worker's start, from every handler bean; fails the start on a bad registration. */
-    public HandlerRegistry(@Any Instance<RunHandler> blocking, @Any Instance<ReactiveRunHandler> reactive,
-                           DemoConfig demo) {
+    public HandlerRegistry(@Any Instance<RunHandler> blocking, @Any Instance<ReactiveRunHandler> reactive) {
         List<Candidate> candidates = new ArrayList<>();
         for (Instance.Handle<RunHandler> h : blocking.handles()) {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
@@ -47,7 +42,7 @@ public class HandlerRegistry {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
                     (ctx, vt) -> Uni.createFrom().deferred(() -> h.get().handle(ctx)).map(x -> (Object) x)));
         }
-        this.handlers = build(candidates, demo.enabled());
+        this.handlers = build(candidates);
     }
 
     /**
@@ -56,22 +51,18 @@ public class HandlerRegistry {
      * @throws IllegalStateException naming the pipeline and both classes when a name is taken twice, or the class
      *                               when a name or queue is invalid or {@code @Pipeline} is missing
      */
-    static Map<String, Registered> build(List<Candidate> candidates, boolean demoEnabled) {
+    static Map<String, Registered> build(List<Candidate> candidates) {
         Map<String, Registered> found = new TreeMap<>();
         for (Candidate candidate : candidates) {
             Class<?> type = candidate.beanClass();
-            if (!demoEnabled && type.getPackageName().equals(DEMO_PACKAGE)) {
-                continue;
-            }
             Pipeline pipeline = candidate.pipeline();
             if (pipeline == null) {
                 throw new IllegalStateException("handler " + type.getName()
                         + " has no @Pipeline(\"name\"): annotate it with the pipeline it serves");
             }
-            if (!NAME.matcher(pipeline.value()).matches() || !NAME.matcher(pipeline.queue()).matches()) {
+            if (!Names.isValid(pipeline.value()) || !Names.isValid(pipeline.queue())) {
                 throw new IllegalStateException("handler " + type.getName() + " has an invalid pipeline name or "
-                        + "queue ('" + pipeline.value() + "', '" + pipeline.queue() + "'): use letters, digits, "
-                        + "'.', '_' or '-', at most 100, starting with a letter or digit");
+                        + "queue ('" + pipeline.value() + "', '" + pipeline.queue() + "'): use " + Names.RULE);
             }
             Registered previous = found.putIfAbsent(pipeline.value(),
                     new Registered(pipeline.value(), pipeline.queue(), type, candidate.invoker()));

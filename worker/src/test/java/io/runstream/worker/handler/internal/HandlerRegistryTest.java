@@ -1,6 +1,5 @@
 package io.runstream.worker.handler.internal;
 
-import io.runstream.worker.demo.Echo;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.internal.HandlerRegistry.Candidate;
 import io.runstream.worker.handler.internal.HandlerRegistry.Invoker;
@@ -9,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -24,30 +22,22 @@ class HandlerRegistryTest {
     void aPipelineNameTakenTwiceFailsNamingItAndBothHandlers() {
         assertThatThrownBy(() -> HandlerRegistry.build(List.of(
                 new Candidate(String.class, Pipeline.Literal.of("resize", "default"), NOTHING),
-                new Candidate(Integer.class, Pipeline.Literal.of("resize", "images"), NOTHING)), true))
+                new Candidate(Integer.class, Pipeline.Literal.of("resize", "images"), NOTHING))))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("pipeline 'resize' is registered twice: by java.lang.String and by java.lang.Integer");
     }
 
     @Test
     void aHandlerWithoutPipelineFailsNamingIt() {
-        assertThatThrownBy(() -> HandlerRegistry.build(List.of(new Candidate(Long.class, null, NOTHING)), true))
+        assertThatThrownBy(() -> HandlerRegistry.build(List.of(new Candidate(Long.class, null, NOTHING))))
                 .hasMessageContaining("handler java.lang.Long has no @Pipeline");
     }
 
     @Test
     void anInvalidNameFailsNamingTheHandler() {
         assertThatThrownBy(() -> HandlerRegistry.build(List.of(
-                new Candidate(Long.class, Pipeline.Literal.of("has space", "default"), NOTHING)), true))
+                new Candidate(Long.class, Pipeline.Literal.of("has space", "default"), NOTHING))))
                 .hasMessageContaining("handler java.lang.Long has an invalid pipeline name")
                 .hasMessageContaining("'has space'");
-    }
-
-    @Test
-    void demoHandlersAreLeftOutWhenDemosAreOff() {
-        var candidates = List.of(new Candidate(Echo.class, Pipeline.Literal.of("echo", "default"), NOTHING),
-                new Candidate(Long.class, Pipeline.Literal.of("mine", "default"), NOTHING));
-        assertThat(HandlerRegistry.build(candidates, false)).containsOnlyKeys("mine");
-        assertThat(HandlerRegistry.build(candidates, true)).containsOnlyKeys("echo", "mine");
     }
 }

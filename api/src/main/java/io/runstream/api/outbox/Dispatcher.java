@@ -1,4 +1,4 @@
-package io.runstream.api.dispatch;
+package io.runstream.api.outbox;
 
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;

@@ -1,4 +1,4 @@
-package io.runstream.api.dispatch;
+package io.runstream.api.outbox;
 
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;

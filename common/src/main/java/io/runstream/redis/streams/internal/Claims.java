@@ -1,0 +1,98 @@
+package io.runstream.redis.streams.internal;
+
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The entries this consumer is working on, and its claim on them. Every heartbeat re-claims them (XCLAIM, idle reset
+ * to 0), so other consumers never reclaim live work, including while the process stops and its work finishes within
+ * the grace period. What it will not finish it hands back: the claim's idle time is set to the visibility timeout,
+ * so the next reclaim pass of any other consumer takes the entry at once instead of a visibility timeout later.
+ * Thread-safe: the set is concurrent, and the heartbeat only reads it.
+ */
+final class Claims {
+
+    private static final Logger LOG = Logger.getLogger(Claims.class);
+
+    private final ReactiveRedisDataSource redis;
+    private final Vertx vertx;
+    private final String stream;
+    private final String group;
+    private final String consumer;
+    private final Duration visibility;
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final long heartbeatTimer;
+
+    Claims(ReactiveRedisDataSource redis, Vertx vertx, String stream, String group, String consumer,
+           Duration visibility, Duration heartbeat) {
+        if (heartbeat.compareTo(visibility) >= 0) {
+            throw new IllegalArgumentException("the heartbeat interval (" + heartbeat.toMillis() + " ms) of " + stream
+                    + " must be shorter than the visibility timeout (" + visibility.toMillis() + " ms)");
+        }
+        this.redis = redis;
+        this.vertx = vertx;
+        this.stream = stream;
+        this.group = group;
+        this.consumer = consumer;
+        this.visibility = visibility;
+        this.heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), t -> heartbeat());
+    }
+
+    /** Entry {@code id} is being worked on here. */
+    void hold(String id) {
+        held.add(id);
+    }
+
+    /** Entry {@code id} is settled (acked, or handed to a failure strategy). */
+    void release(String id) {
+        held.remove(id);
+    }
+
+    int size() {
+        return held.size();
+    }
+
+    /** Re-claims the entries held here: resets their idle time. */
+    private void heartbeat() {
+        if (held.isEmpty()) {
+            return;
+        }
+        claim(new ArrayList<>(held), 0).subscribe().with(ok -> { },
+                f -> LOG.debugf("Heartbeat of %d entries of %s failed: %s", held.size(), stream, f));
+    }
+
+    /**
+     * Stops the heartbeat and hands back every entry still held, with {@code more} (entries read but never
+     * delivered): their idle time becomes the visibility timeout, so any other consumer's next reclaim pass takes
+     * them.
+     */
+    Uni<Void> handBack(Collection<String> more) {
+        vertx.cancelTimer(heartbeatTimer);
+        List<String> ids = new ArrayList<>(held);
+        ids.addAll(more);
+        held.clear();
+        if (ids.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return claim(ids, visibility.toMillis())
+                .invoke(() -> LOG.infof("Handed back %d unfinished entries of %s to the other consumers", ids.size(),
+                        stream));
+    }
+
+    /** XCLAIM {@code ids} for this consumer with their idle time set to {@code idleMs}. */
+    private Uni<Void> claim(List<String> ids, long idleMs) {
+        List<String> args = new ArrayList<>(List.of(stream, group, consumer, "0"));
+        args.addAll(ids);
+        args.addAll(List.of("IDLE", Long.toString(idleMs), "JUSTID"));
+        return redis.execute("XCLAIM", args.toArray(String[]::new)).replaceWithVoid();
+    }
+}
