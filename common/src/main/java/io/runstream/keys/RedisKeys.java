@@ -25,7 +25,7 @@ public final class RedisKeys {
 
     /**
      * The consumer group every worker reads the task streams through. The worker's channel configuration names it
-     * too ({@code mp.messaging.incoming.tasks.group}); {@code WorkerTest} checks the two agree.
+     * too: {@code TaskChannelDefaults} gives the workers' {@code tasks} channel this group.
      */
     public static final String WORKERS_GROUP = "workers";
 

@@ -127,12 +127,11 @@ class KubernetesManifestsTest {
 
         JsonNode trigger = spec.at("/triggers/0");
         assertThat(trigger.get("type").asText()).isEqualTo("redis-streams");
-        Properties worker = appProperties("worker");
+        // the stream and group the worker's tasks channel gets from RedisKeys (TaskChannelDefaults)
         String prefix = configMap(all).getData().get("RUNSTREAM_KEY_PREFIX");
-        String stream = worker.getProperty("mp.messaging.incoming.tasks.stream").replace("${runstream.key-prefix}", prefix);
-        assertThat(trigger.at("/metadata/stream").asText()).isEqualTo(stream);
-        assertThat(trigger.at("/metadata/consumerGroup").asText())
-                .isEqualTo(worker.getProperty("mp.messaging.incoming.tasks.group"));
+        assertThat(trigger.at("/metadata/stream").asText())
+                .isEqualTo(new io.runstream.keys.RedisKeys(prefix).tasks("default"));
+        assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
         assertThat(trigger.at("/metadata/lagCount").asInt()).isPositive();
         assertThat(trigger.at("/metadata").has("activationLagCount")).isTrue();
         String address = trigger.at("/metadata/addressFromEnv").asText();

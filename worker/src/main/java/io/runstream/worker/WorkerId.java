@@ -1,13 +1,12 @@
 package io.runstream.worker;
 
-import io.runstream.config.InstanceNames;
+import io.runstream.config.TaskChannelDefaults;
 import jakarta.inject.Singleton;
 
 /**
  * This worker's id: {@code runstream.worker.id} ({@code RUNSTREAM_WORKER_ID}, the pod name on Kubernetes), or the
  * host name and process id. It names the worker in the pipeline directory and is its consumer name in the task
- * stream's group ({@code mp.messaging.incoming.tasks.consumer} refers to the same setting, and the connector falls
- * back to the same host-and-pid name; {@code WorkerTest} checks the channel's consumer is this id).
+ * stream's group ({@link TaskChannelDefaults} gives the channel the same name; {@code WorkerTest} checks it).
  */
 @Singleton
 public class WorkerId {
@@ -15,7 +14,7 @@ public class WorkerId {
     private final String value;
 
     public WorkerId(WorkerConfig config) {
-        this.value = config.id().filter(id -> !id.isBlank()).orElseGet(InstanceNames::hostAndPid);
+        this.value = TaskChannelDefaults.workerId(config.id().orElse(null));
     }
 
     public String value() {
