@@ -9,15 +9,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The entries this consumer is working on, and its claim on them. Every heartbeat re-claims them (XCLAIM, idle reset
  * to 0), so other consumers never reclaim live work, including while the process stops and its work finishes within
  * the grace period. What it will not finish it hands back: the claim's idle time is set to the visibility timeout,
- * so the next reclaim pass of any other consumer takes the entry at once instead of a visibility timeout later.
- * Thread-safe: the set is concurrent, and the heartbeat only reads it.
+ * so the next reclaim pass of any other consumer takes the entry at once instead of a visibility timeout later, and
+ * its delivery count is set back by one, so the reclaim that follows leaves it as it was: a graceful hand-back is not
+ * a failed delivery, and a long run that lives through rolling restarts is not mistaken for a poison task.
+ * Thread-safe: the map is concurrent, and the heartbeat only reads it.
  */
 final class Claims {
 
@@ -29,7 +32,8 @@ final class Claims {
     private final String group;
     private final String consumer;
     private final Duration visibility;
-    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /** Entry id → its delivery count when it was delivered here. */
+    private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final long heartbeatTimer;
 
     Claims(ReactiveRedisDataSource redis, Vertx vertx, String stream, String group, String consumer,
@@ -47,9 +51,9 @@ final class Claims {
         this.heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), t -> heartbeat());
     }
 
-    /** Entry {@code id} is being worked on here. */
-    void hold(String id) {
-        held.add(id);
+    /** Entry {@code id}, delivered here for the {@code deliveries}-th time, is being worked on here. */
+    void hold(String id, int deliveries) {
+        held.put(id, deliveries);
     }
 
     /** Entry {@code id} is settled (acked, or handed to a failure strategy). */
@@ -66,7 +70,7 @@ final class Claims {
         if (held.isEmpty()) {
             return;
         }
-        claim(new ArrayList<>(held), 0).subscribe().with(ok -> { },
+        claim(new ArrayList<>(held.keySet()), 0, null).subscribe().with(ok -> { },
                 f -> LOG.debugf("Heartbeat of %d entries of %s failed: %s", held.size(), stream, f));
     }
 
@@ -77,22 +81,36 @@ final class Claims {
      */
     Uni<Void> handBack(Collection<String> more) {
         vertx.cancelTimer(heartbeatTimer);
-        List<String> ids = new ArrayList<>(held);
-        ids.addAll(more);
+        // per delivery count, the entries held here, to be set back by one; the unread ones as they are
+        Map<Integer, List<String>> byCount = new TreeMap<>();
+        held.forEach((id, deliveries) -> byCount.computeIfAbsent(deliveries, d -> new ArrayList<>()).add(id));
         held.clear();
-        if (ids.isEmpty()) {
+        int total = more.size() + byCount.values().stream().mapToInt(List::size).sum();
+        if (total == 0) {
             return Uni.createFrom().voidItem();
         }
-        return claim(ids, visibility.toMillis())
-                .invoke(() -> LOG.infof("Handed back %d unfinished entries of %s to the other consumers", ids.size(),
+        List<Uni<Void>> claims = new ArrayList<>();
+        byCount.forEach((deliveries, ids) -> claims.add(claim(ids, visibility.toMillis(), Math.max(0, deliveries - 1))));
+        if (!more.isEmpty()) {
+            claims.add(claim(new ArrayList<>(more), visibility.toMillis(), null));
+        }
+        return Uni.join().all(claims).andFailFast().replaceWithVoid()
+                .invoke(() -> LOG.infof("Handed back %d unfinished entries of %s to the other consumers", total,
                         stream));
     }
 
-    /** XCLAIM {@code ids} for this consumer with their idle time set to {@code idleMs}. */
-    private Uni<Void> claim(List<String> ids, long idleMs) {
+    /**
+     * XCLAIM {@code ids} for this consumer with their idle time set to {@code idleMs} and, unless null, their
+     * delivery count to {@code deliveries} (JUSTID: the claim itself counts no delivery).
+     */
+    private Uni<Void> claim(List<String> ids, long idleMs, Integer deliveries) {
         List<String> args = new ArrayList<>(List.of(stream, group, consumer, "0"));
         args.addAll(ids);
-        args.addAll(List.of("IDLE", Long.toString(idleMs), "JUSTID"));
+        args.addAll(List.of("IDLE", Long.toString(idleMs)));
+        if (deliveries != null) {
+            args.addAll(List.of("RETRYCOUNT", Integer.toString(deliveries)));
+        }
+        args.add("JUSTID");
         return redis.execute("XCLAIM", args.toArray(String[]::new)).replaceWithVoid();
     }
 }

@@ -333,7 +333,7 @@ public final class IncomingRedisStreamsChannel {
             }
             var metadata = new IncomingRedisStreamMetadata(stream, group, entry.id(), entry.payload(), redelivered,
                     deliveries.getOrDefault(entry.id(), redelivered ? 2 : 1));
-            claims.hold(entry.id());
+            claims.hold(entry.id(), metadata.deliveries());
             e.emit(Message.of(entry.payload().get(payloadField), Metadata.of(metadata),
                     () -> ack(entry.id()), reason -> {
                         claims.release(entry.id());
