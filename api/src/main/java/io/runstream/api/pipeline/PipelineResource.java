@@ -1,6 +1,5 @@
 package io.runstream.api.pipeline;
 
-import io.runstream.api.ApiConfig;
 import io.runstream.api.problem.Outages;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
@@ -18,11 +17,9 @@ import java.util.List;
 public class PipelineResource {
 
     private final PipelineDirectory directory;
-    private final ApiConfig config;
 
-    public PipelineResource(PipelineDirectory directory, ApiConfig config) {
+    public PipelineResource(PipelineDirectory directory) {
         this.directory = directory;
-        this.config = config;
     }
 
     @GET

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
 
 import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
@@ -32,8 +31,10 @@ public class QueueGauges {
 
     private final Queues queues;
     private final MeterRegistry metrics;
+    /** The latest figures by queue; cleared when they cannot be read, so the gauges show NaN. */
     private final Map<String, QueueStats> latest = new ConcurrentHashMap<>();
-    private final List<Meter> registered = new CopyOnWriteArrayList<>();
+    /** The gauges registered, by queue: each queue's once, whatever happens to {@link #latest}. */
+    private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
     private final FailureLog failures = new FailureLog(LOG, "Refreshing the queue gauges", Duration.ofMinutes(1));
 
     public QueueGauges(Queues queues, MeterRegistry metrics) {
@@ -53,29 +54,33 @@ public class QueueGauges {
      * in one JVM, as in tests) would otherwise keep answering a later app's registration with them.
      */
     void stop(@Observes ShutdownEvent event) {
-        registered.forEach(metrics::remove);
+        gauges.values().forEach(meters -> meters.forEach(metrics::remove));
     }
 
     private void publish(QueueStats stats) {
-        // registering an existing gauge again returns it: after a failure cleared the figures this is harmless
-        if (latest.put(stats.name(), stats) == null) {
-            gauge("length", "Entries in the queue's task stream", stats.name(), QueueStats::length);
-            gauge("pending", "Tasks delivered to a worker and not yet acknowledged", stats.name(), QueueStats::pending);
-            gauge("lag", "Tasks not yet delivered to any worker", stats.name(),
-                    s -> s.lag() == null ? Double.NaN : s.lag());
-            gauge("consumers", "Consumers in the workers' group", stats.name(), QueueStats::consumers);
-            gauge("oldest.pending.age", "Age of the oldest pending task, in seconds", stats.name(),
-                    s -> s.oldestPendingAgeMs() / 1000.0);
-            gauge("delayed", "Tasks waiting for their retry time", stats.name(), QueueStats::delayed);
-            gauge("dead.letters", "Entries in the queue's dead-letter stream", stats.name(), QueueStats::deadLetters);
+        String queue = stats.name();
+        latest.put(queue, stats);
+        if (gauges.containsKey(queue)) {
+            return;
         }
+        // one refresh at a time (SKIP) does this: registering outside of any map's compute function
+        gauges.put(queue, List.of(
+                gauge("length", "Entries in the queue's task stream", queue, QueueStats::length),
+                gauge("pending", "Tasks delivered to a worker and not yet acknowledged", queue, QueueStats::pending),
+                gauge("lag", "Tasks not yet delivered to any worker", queue,
+                        s -> s.lag() == null ? Double.NaN : s.lag()),
+                gauge("consumers", "Consumers in the workers' group", queue, QueueStats::consumers),
+                gauge("oldest.pending.age", "Age of the oldest pending task, in seconds", queue,
+                        s -> s.oldestPendingAgeMs() / 1000.0),
+                gauge("delayed", "Tasks waiting for their retry time", queue, QueueStats::delayed),
+                gauge("dead.letters", "Entries in the queue's dead-letter stream", queue, QueueStats::deadLetters)));
     }
 
-    private void gauge(String name, String description, String queue, ToDoubleFunction<QueueStats> value) {
-        registered.add(Gauge.builder("runstream.queue." + name, latest, m -> {
+    private Meter gauge(String name, String description, String queue, ToDoubleFunction<QueueStats> value) {
+        return Gauge.builder("runstream.queue." + name, latest, m -> {
                     QueueStats stats = m.get(queue);
                     return stats == null ? Double.NaN : value.applyAsDouble(stats);
                 })
-                .tag("queue", queue).description(description).register(metrics));
+                .tag("queue", queue).description(description).register(metrics);
     }
 }

@@ -81,5 +81,4 @@ public class RunCancels {
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .replaceWithVoid();
     }
-
 }

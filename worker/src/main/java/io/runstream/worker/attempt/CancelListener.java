@@ -7,7 +7,6 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
 import io.runstream.log.FailureLog;
 import io.runstream.pubsub.RedisSubscription;
-import io.runstream.worker.WorkerConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -41,18 +40,16 @@ public class CancelListener {
     private final Redis redis;
     private final Vertx vertx;
     private final RedisKeys keys;
-    private final WorkerConfig config;
     private final String redisUri;
     private RedisSubscription subscription;
     private final FailureLog failures = new FailureLog(LOG, "Polling cancel flags", Duration.ofMinutes(1));
 
     public CancelListener(RunningAttempts running, Redis redis, Vertx vertx, RunstreamConfig runstream,
-                          WorkerConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+                          @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
         this.running = running;
         this.redis = redis;
         this.vertx = vertx;
         this.keys = runstream.keys();
-        this.config = config;
         this.redisUri = redisHosts.split(",")[0].trim();
     }
 

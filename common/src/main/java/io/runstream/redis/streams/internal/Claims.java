@@ -1,6 +1,5 @@
 package io.runstream.redis.streams.internal;
 
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import org.jboss.logging.Logger;
@@ -26,27 +25,22 @@ final class Claims {
 
     private static final Logger LOG = Logger.getLogger(Claims.class);
 
-    private final ReactiveRedisDataSource redis;
+    private final GroupCommands commands;
     private final Vertx vertx;
     private final String stream;
-    private final String group;
-    private final String consumer;
     private final Duration visibility;
     /** Entry id → its delivery count when it was delivered here. */
     private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final long heartbeatTimer;
 
-    Claims(ReactiveRedisDataSource redis, Vertx vertx, String stream, String group, String consumer,
-           Duration visibility, Duration heartbeat) {
+    Claims(GroupCommands commands, Vertx vertx, String stream, Duration visibility, Duration heartbeat) {
         if (heartbeat.compareTo(visibility) >= 0) {
-            throw new IllegalArgumentException("the heartbeat interval (" + heartbeat.toMillis() + " ms) of " + stream
-                    + " must be shorter than the visibility timeout (" + visibility.toMillis() + " ms)");
+            throw new IllegalArgumentException("heartbeat-interval-ms (" + heartbeat.toMillis() + ") of " + stream
+                    + " must be shorter than visibility-timeout-ms (" + visibility.toMillis() + ")");
         }
-        this.redis = redis;
+        this.commands = commands;
         this.vertx = vertx;
         this.stream = stream;
-        this.group = group;
-        this.consumer = consumer;
         this.visibility = visibility;
         this.heartbeatTimer = vertx.setPeriodic(heartbeat.toMillis(), t -> heartbeat());
     }
@@ -70,7 +64,7 @@ final class Claims {
         if (held.isEmpty()) {
             return;
         }
-        claim(new ArrayList<>(held.keySet()), 0, null).subscribe().with(ok -> { },
+        commands.claim(new ArrayList<>(held.keySet()), 0, null).subscribe().with(ok -> { },
                 f -> LOG.debugf("Heartbeat of %d entries of %s failed: %s", held.size(), stream, f));
     }
 
@@ -90,27 +84,13 @@ final class Claims {
             return Uni.createFrom().voidItem();
         }
         List<Uni<Void>> claims = new ArrayList<>();
-        byCount.forEach((deliveries, ids) -> claims.add(claim(ids, visibility.toMillis(), Math.max(0, deliveries - 1))));
+        byCount.forEach((deliveries, ids) ->
+                claims.add(commands.claim(ids, visibility.toMillis(), Math.max(0, deliveries - 1))));
         if (!more.isEmpty()) {
-            claims.add(claim(new ArrayList<>(more), visibility.toMillis(), null));
+            claims.add(commands.claim(new ArrayList<>(more), visibility.toMillis(), null));
         }
         return Uni.join().all(claims).andFailFast().replaceWithVoid()
                 .invoke(() -> LOG.infof("Handed back %d unfinished entries of %s to the other consumers", total,
                         stream));
-    }
-
-    /**
-     * XCLAIM {@code ids} for this consumer with their idle time set to {@code idleMs} and, unless null, their
-     * delivery count to {@code deliveries} (JUSTID: the claim itself counts no delivery).
-     */
-    private Uni<Void> claim(List<String> ids, long idleMs, Integer deliveries) {
-        List<String> args = new ArrayList<>(List.of(stream, group, consumer, "0"));
-        args.addAll(ids);
-        args.addAll(List.of("IDLE", Long.toString(idleMs)));
-        if (deliveries != null) {
-            args.addAll(List.of("RETRYCOUNT", Integer.toString(deliveries)));
-        }
-        args.add("JUSTID");
-        return redis.execute("XCLAIM", args.toArray(String[]::new)).replaceWithVoid();
     }
 }

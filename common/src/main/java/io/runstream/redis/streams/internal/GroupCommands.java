@@ -1,5 +1,6 @@
 package io.runstream.redis.streams.internal;
 
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.stream.ClaimedMessages;
 import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -11,13 +12,14 @@ import io.runstream.batch.Batcher;
 import io.smallrye.mutiny.Uni;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The Redis commands one consumer of one group sends, and nothing else: the group created when missing (again
- * after Redis lost it), reads, reclaims, delivery counts and acknowledgements (batched: acks made while an XACK is
+ * after Redis lost it), reads, reclaims, claims of its own entries, delivery counts and acknowledgements (batched: acks made while an XACK is
  * in flight leave together in the next one). The incoming channel decides when to send which.
  */
 final class GroupCommands {
@@ -25,6 +27,7 @@ final class GroupCommands {
     /** Most entry ids one XACK settles. */
     private static final int ACK_BATCH = 512;
 
+    private final ReactiveRedisDataSource redis;
     private final ReactiveStreamCommands<String, String, String> streams;
     private final String stream;
     private final String group;
@@ -33,9 +36,9 @@ final class GroupCommands {
     private final Batcher<String, Void> acks;
     private volatile boolean groupReady;
 
-    GroupCommands(ReactiveStreamCommands<String, String, String> streams, String stream, String group, String consumer,
-                  String groupStartId) {
-        this.streams = streams;
+    GroupCommands(ReactiveRedisDataSource redis, String stream, String group, String consumer, String groupStartId) {
+        this.redis = redis;
+        this.streams = redis.stream(String.class);
         this.stream = stream;
         this.group = group;
         this.consumer = consumer;
@@ -72,6 +75,21 @@ final class GroupCommands {
                     pending.forEach(p -> counts.put(p.getMessageId(), p.getDeliveryCount()));
                     return counts;
                 });
+    }
+
+    /**
+     * XCLAIM of {@code ids} by this consumer, their idle time set to {@code idleMs} and, unless null, their delivery
+     * count to {@code deliveries} (JUSTID: the claim itself counts no delivery).
+     */
+    Uni<Void> claim(List<String> ids, long idleMs, Integer deliveries) {
+        List<String> args = new ArrayList<>(List.of(stream, group, consumer, "0"));
+        args.addAll(ids);
+        args.addAll(List.of("IDLE", Long.toString(idleMs)));
+        if (deliveries != null) {
+            args.addAll(List.of("RETRYCOUNT", Integer.toString(deliveries)));
+        }
+        args.add("JUSTID");
+        return redis.execute("XCLAIM", args.toArray(String[]::new)).replaceWithVoid();
     }
 
     /** Acknowledges entry {@code id}. */

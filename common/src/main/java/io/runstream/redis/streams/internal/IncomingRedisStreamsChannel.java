@@ -43,7 +43,6 @@ public final class IncomingRedisStreamsChannel {
     private final Duration retryBackoff;
     private final Duration visibility;
     private final io.vertx.mutiny.core.Vertx vertx;
-    private final ReactiveRedisDataSource redis;
     private final long reclaimTimer;
     /** Entries delivered here and neither acked nor nacked yet. */
     private final Claims claims;
@@ -83,16 +82,15 @@ public final class IncomingRedisStreamsChannel {
         this.visibility = Duration.ofMillis(positive(config.getVisibilityTimeoutMs(), "visibility-timeout-ms"));
         int heartbeatMs = positive(config.getHeartbeatIntervalMs(), "heartbeat-interval-ms");
         this.vertx = vertx;
-        this.redis = redis;
         this.streams = redis.stream(String.class);
-        this.commands = new GroupCommands(streams, stream, group, consumer, config.getGroupStartId());
+        this.commands = new GroupCommands(redis, stream, group, consumer, config.getGroupStartId());
         this.reclaimTimer = vertx.setPeriodic(positive(config.getReclaimIntervalMs(), "reclaim-interval-ms"), t -> {
             if (reclaimCursor == null) {
                 reclaimCursor = "0-0";
                 pump();
             }
         });
-        this.claims = new Claims(redis, vertx, stream, group, consumer, visibility, Duration.ofMillis(heartbeatMs));
+        this.claims = new Claims(commands, vertx, stream, visibility, Duration.ofMillis(heartbeatMs));
         String deadLetterStream = config.getDeadLetterStream().orElse(stream + ":dead");
         this.failureStrategy = strategies.apply(config.getFailureStrategy()).create(new FailureStrategy.Channel() {
             public String name() {

@@ -83,7 +83,11 @@ public class HandlerRegistry {
         return null;
     }
 
-    private static Object callBlocking(RunHandler handler, RunContext ctx) {
+    /**
+     * Calls a blocking handler as the worker does: a checked exception it throws becomes a {@link HandlerException}
+     * with its message (the {@code testing} kit calls it too, so a test sees the failure the worker would record).
+     */
+    public static Object callBlocking(RunHandler handler, RunContext ctx) {
         try {
             return handler.handle(ctx);
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import io.runstream.worker.handler.Ending;
 import io.runstream.worker.handler.ReactiveRunHandler;
 import io.runstream.worker.handler.RunContext;
 import io.runstream.worker.handler.RunHandler;
+import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
 
 import java.time.Duration;
@@ -77,15 +78,8 @@ public final class TestRun {
 
     /** A test run of a blocking handler. */
     public static TestRun of(RunHandler handler) {
-        return new TestRun(ctx -> Uni.createFrom().item(() -> {
-            try {
-                return handler.handle(ctx);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }), pipelineOf(handler));
+        return new TestRun(ctx -> Uni.createFrom().item(() -> HandlerRegistry.callBlocking(handler, ctx)),
+                pipelineOf(handler));
     }
 
     /** A test run of a reactive handler. */
