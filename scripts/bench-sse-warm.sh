@@ -42,7 +42,7 @@ start_app() { # app port [extra env...]: starts it and waits until ready; prints
   local app=$1 port=$2
   shift 2
   env QUARKUS_HTTP_PORT="$port" QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
-    QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:5432/$db" QUARKUS_DATASOURCE_USERNAME=postgres \
+    QUARKUS_DATASOURCE_USERNAME=postgres \
     RUNSTREAM_KEY_PREFIX="$prefix" "$@" "$runstream_jdk/bin/java" -jar "$root/$app/target/quarkus-app/quarkus-run.jar" \
     > "$out/$app.log" 2>&1 &
   local pid=$!
@@ -63,6 +63,8 @@ for scenario in $SCENARIOS; do
   concurrency=$([ "$scenario" = fanout ] && echo 1 || echo 50)
   cleanup
   psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $db"
+  QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" QUARKUS_DATASOURCE_USERNAME=postgres \
+    "$runstream_jdk/bin/java" -jar "$root"/migrate/target/runstream-migrate-*.jar >/dev/null
   worker=$(start_app worker "$(free_port)" RUNSTREAM_WORKER_CONCURRENCY="$concurrency")
   pids+=("$worker")
   api_port=$(free_port)

@@ -11,8 +11,8 @@ min_java=21
 java="$runstream_jdk/bin/java"
 psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE runstream_startup' 2>/dev/null || true
 export QUARKUS_DATASOURCE_REACTIVE_URL=postgresql://127.0.0.1:5432/runstream_startup
-export QUARKUS_DATASOURCE_JDBC_URL=jdbc:postgresql://127.0.0.1:5432/runstream_startup
 export RUNSTREAM_KEY_PREFIX=runstream-startup
+"$java" -jar migrate/target/runstream-migrate-*.jar
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

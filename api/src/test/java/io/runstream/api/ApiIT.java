@@ -50,7 +50,7 @@ class ApiIT {
                 .extract().path("id");
         assertThat(LocalInfrastructure.redisCommandAt(redis, "XLEN", keys.tasks("default"))).isEqualTo(":1");
 
-        try (Connection db = DriverManager.getConnection(settings.get("quarkus.datasource.jdbc.url"),
+        try (Connection db = DriverManager.getConnection("jdbc:" + settings.get("quarkus.datasource.reactive.url"),
                 settings.get("quarkus.datasource.username"), settings.get("quarkus.datasource.password"));
              PreparedStatement complete = db.prepareStatement("""
                      UPDATE runs SET status = 'completed', attempt = 1, result = '{"a":1}',

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,7 +112,27 @@ class KubernetesManifestsTest {
             assertThat(envFrom(container, true)).isNotEmpty().allMatch(configMaps::contains);
             assertThat(envFrom(container, false)).isNotEmpty().allMatch(secrets::contains);
             assertThat(secret(all, envFrom(container, false).getFirst()).getStringData()).containsKeys("QUARKUS_REDIS_HOSTS", "QUARKUS_DATASOURCE_REACTIVE_URL",
-                    "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+                    "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+        }
+    }
+
+    /** The apps do not migrate (their readiness waits for the schema): a Job runs runstream-migrate against their database. */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/dev"})
+    void aJobMigratesTheDatabaseTheAppsUse(String kustomization) throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
+        Job migrate = job(all, "runstream-migrate");
+        assertThat(migrate.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("OnFailure");
+        assertThat(migrate.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+        Container container = migrate.getSpec().getTemplate().getSpec().getContainers().getFirst();
+        assertThat(container.getImage()).contains("runstream-migrate:");
+        assertThat(envFrom(container, false)).isEqualTo(envFrom(container(all, "runstream-api"), false))
+                .isEqualTo(envFrom(container(all, "runstream-worker"), false));
+        assertThat(secret(all, envFrom(container, false).getFirst()).getStringData()).containsKeys(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD");
+        for (String app : List.of("api", "worker")) {
+            assertThat(container(all, "runstream-" + app).getReadinessProbe().getHttpGet().getPath())
+                    .as("%s is not ready before the schema is", app).isEqualTo("/q/health/ready");
         }
     }
 
@@ -224,9 +245,8 @@ class KubernetesManifestsTest {
             assertThat(images(all)).as("image %s of %s is used", name, dir)
                     .anyMatch(i -> i.equals(name) || i.startsWith(name + ":"));
             String renamed = image.path("newName").asText(name) + ":" + image.path("newTag").asText("latest");
-            of(all, Deployment.class).forEach(d -> d.getSpec().getTemplate().getSpec().getContainers().stream()
-                    .filter(c -> c.getImage().equals(name) || c.getImage().startsWith(name + ":"))
-                    .forEach(c -> c.setImage(renamed)));
+            containers(all).filter(c -> c.getImage().equals(name) || c.getImage().startsWith(name + ":"))
+                    .forEach(c -> c.setImage(renamed));
         }
         return all;
     }
@@ -286,8 +306,19 @@ class KubernetesManifestsTest {
     }
 
     private static List<String> images(List<HasMetadata> all) {
-        return of(all, Deployment.class).stream().flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers()
-                .stream()).map(Container::getImage).toList();
+        return containers(all).map(Container::getImage).toList();
+    }
+
+    /** The containers of every pod template: the Deployments' and the Jobs'. */
+    private static Stream<Container> containers(List<HasMetadata> all) {
+        return Stream.concat(of(all, Deployment.class).stream().map(d -> d.getSpec().getTemplate().getSpec()),
+                of(all, Job.class).stream().map(j -> j.getSpec().getTemplate().getSpec()))
+                .flatMap(pod -> pod.getContainers().stream());
+    }
+
+    private static Job job(List<HasMetadata> all, String name) {
+        return of(all, Job.class).stream().filter(j -> name(j).equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no Job " + name));
     }
 
     private static Properties appProperties(String app) throws IOException {

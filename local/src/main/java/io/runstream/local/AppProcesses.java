@@ -62,7 +62,7 @@ public final class AppProcesses implements AutoCloseable {
         // one folder per instance: its logs tell this test only (apps restarted within it append to theirs)
         logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name + "-" + id);
         Files.createDirectories(logs);
-        infra.ensureDatabase(database);
+        infra.ensureMigratedDatabase(database);
         // if the JVM that started the apps goes away, they go too: orphans would hold ports and connections
         Runtime.getRuntime().addShutdownHook(new Thread(this::destroyAll, "app-processes-stop"));
     }
@@ -199,7 +199,6 @@ public final class AppProcesses implements AutoCloseable {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));
-        env.put("QUARKUS_DATASOURCE_JDBC_URL", infra.jdbcUrl(database));
         env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", infra.password());
         env.put("RUNSTREAM_KEY_PREFIX", keyPrefix);

