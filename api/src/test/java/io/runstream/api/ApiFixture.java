@@ -65,6 +65,15 @@ public class ApiFixture {
         return redis.stream(String.class).xlen(keys.tasks("default"));
     }
 
+    /** Runs {@code request} and asserts it recorded no run and queued no task. */
+    public void assertNothingChanges(Runnable request) {
+        long rows = runRows();
+        long tasks = queuedTasks();
+        request.run();
+        org.assertj.core.api.Assertions.assertThat(runRows()).as("rows in runs").isEqualTo(rows);
+        org.assertj.core.api.Assertions.assertThat(queuedTasks()).as("entries in the task stream").isEqualTo(tasks);
+    }
+
     public RedisKeys keys() {
         return keys;
     }

@@ -83,40 +83,40 @@ class RunApiTest {
 
     @Test
     void malformedJsonIs400AndChangesNothing() {
-        assertNothingChanges(() -> submit("{\"pipeline\": \"echo\",").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\": \"echo\",").statusCode(400).contentType(PROBLEM)
                 .body("status", equalTo(400))
                 .body("title", equalTo("Bad Request"))
                 .body("detail", containsString("malformed JSON")));
-        assertNothingChanges(() -> submit("").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("").statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("malformed JSON")));
     }
 
     @Test
     void jsonBeyondTheParserLimitsIs400NamingTheLimit() {
         String deep = "[".repeat(1_500) + "]".repeat(1_500);
-        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + deep + "}").statusCode(400)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + deep + "}").statusCode(400)
                 .contentType(PROBLEM).body("detail", containsString("nesting depth")));
         String longNumber = "1".repeat(1_500);
-        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + longNumber + "}").statusCode(400)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"input\":" + longNumber + "}").statusCode(400)
                 .contentType(PROBLEM).body("detail", containsString("Number value length")));
     }
 
     @Test
     void missingPipelineIs400() {
-        assertNothingChanges(() -> submit("{\"input\":{}}").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("{\"input\":{}}").statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("'pipeline' is missing")));
-        assertNothingChanges(() -> submit("[1,2]").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("[1,2]").statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("JSON object")));
-        assertNothingChanges(() -> submit("{\"pipeline\":7}").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":7}").statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("'pipeline' must be a string")));
-        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"inputs\":{}}").statusCode(400)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"inputs\":{}}").statusCode(400)
                 .contentType(PROBLEM).body("detail", containsString("unknown member 'inputs'")));
     }
 
     @Test
     void unknownPipelineIs400ListingTheKnownOnes() {
         fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(5));
-        assertNothingChanges(() -> submit("{\"pipeline\":\"nope\"}").statusCode(400).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"nope\"}").statusCode(400).contentType(PROBLEM)
                 .body("detail", startsWith("unknown pipeline 'nope'; known pipelines: "))
                 .body("detail", containsString("echo, "))
                 .body("detail", containsString("sleep"))
@@ -127,38 +127,38 @@ class RunApiTest {
     void anUnknownPipelineWhileTheDirectoryIsBeingRebuiltIs503NotAFinalNo() {
         // Redis lost its data: the directory is empty until the workers' next heartbeats
         fixture.redis().key().del(fixture.keys().epoch());
-        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).contentType(PROBLEM)
                 .header("Retry-After", "5").body("detail", containsString("'verify' is not known yet")));
         // rebuilt moments ago: workers may not have advertised it yet
         fixture.pipelineDirectoryAge(java.time.Duration.ofSeconds(2));
-        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).header("Retry-After", "5"));
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).header("Retry-After", "5"));
         // older than two heartbeat intervals: every live worker has advertised since; unknown is final
         fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(1));
-        assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(400)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(400)
                 .body("detail", startsWith("unknown pipeline 'verify'")));
     }
 
     @Test
     void wrongQueueForThePipelineIs400() {
-        assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"queue\":\"fast\"}").statusCode(400)
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"queue\":\"fast\"}").statusCode(400)
                 .contentType(PROBLEM).body("detail", containsString("runs on queue 'default', not 'fast'")));
     }
 
     @Test
     void bodyOverTheLimitIs413() {
         String big = "{\"pipeline\":\"echo\",\"input\":\"" + "x".repeat(1024 * 1024) + "\"}";
-        assertNothingChanges(() -> submit(big).statusCode(413).contentType(PROBLEM)
+        fixture.assertNothingChanges(() -> submit(big).statusCode(413).contentType(PROBLEM)
                 .body("status", equalTo(413))
                 .body("detail", containsString("1048576 bytes")));
     }
 
     @Test
     void bodyThatIsNotJsonIs415() {
-        assertNothingChanges(() -> given().contentType(ContentType.TEXT).body("pipeline=echo").post("/api/runs")
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.TEXT).body("pipeline=echo").post("/api/runs")
                 .then().statusCode(415).contentType(PROBLEM)
                 .body("status", equalTo(415))
                 .body("detail", containsString("application/json")));
-        assertNothingChanges(() -> given().contentType(ContentType.URLENC).formParam("pipeline", "echo")
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.URLENC).formParam("pipeline", "echo")
                 .post("/api/runs").then().statusCode(415).contentType(PROBLEM));
     }
 
@@ -247,7 +247,7 @@ class RunApiTest {
         String first = given().contentType(ContentType.JSON).header("Idempotency-Key", "job-7")
                 .body("{\"pipeline\":\"echo\",\"input\":1}").post("/api/runs").then().statusCode(202)
                 .extract().path("id");
-        assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "job-7")
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "job-7")
                 .body("{\"pipeline\":\"echo\",\"input\":2}").post("/api/runs").then().statusCode(409)
                 .contentType(PROBLEM)
                 .body("detail", equalTo("Idempotency-Key 'job-7' was used for a different request (run " + first + ")")));
@@ -272,7 +272,7 @@ class RunApiTest {
 
     @Test
     void aMalformedIdempotencyKeyIs400() {
-        assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "x".repeat(300))
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "x".repeat(300))
                 .body("{\"pipeline\":\"echo\"}").post("/api/runs").then().statusCode(400).contentType(PROBLEM)
                 .body("detail", containsString("Idempotency-Key")));
     }
@@ -345,13 +345,5 @@ class RunApiTest {
 
     static ValidatableResponse submit(String body) {
         return given().contentType(ContentType.JSON).body(body).post("/api/runs").then();
-    }
-
-    private void assertNothingChanges(Runnable request) {
-        long rows = fixture.runRows();
-        long tasks = fixture.queuedTasks();
-        request.run();
-        assertThat(fixture.runRows()).as("rows in runs").isEqualTo(rows);
-        assertThat(fixture.queuedTasks()).as("entries in the task stream").isEqualTo(tasks);
     }
 }

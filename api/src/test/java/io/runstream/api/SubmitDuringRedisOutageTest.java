@@ -51,16 +51,21 @@ class SubmitDuringRedisOutageTest {
         RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(202);
         long rows = fixture.runRows();
 
-        assertThat(LocalInfrastructure.redisCommandAt(redis, "CLIENT", "PAUSE", "4000", "WRITE")).isEqualTo("+OK");
+        assertThat(LocalInfrastructure.redisCommandAt(redis, "CLIENT", "PAUSE", "5000", "WRITE")).isEqualTo("+OK");
         long asked = System.nanoTime();
         RunApiTest.submit("{\"pipeline\":\"echo\"}").statusCode(503).contentType(RunApiTest.PROBLEM)
                 .header("Retry-After", "5").body("detail", containsString("Redis is unavailable"));
         assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("answered before Redis is back")
                 .isLessThan(Duration.ofSeconds(3));
         assertThat(fixture.runRows()).as("the refused run is not recorded").isEqualTo(rows);
+        long batchAsked = System.nanoTime();
+        BatchSubmitTest.batch("{\"runs\":[{\"pipeline\":\"echo\"},{\"pipeline\":\"echo\"}]}").statusCode(503)
+                .contentType(RunApiTest.PROBLEM).body("detail", containsString("Redis is unavailable"));
+        assertThat(Duration.ofNanos(System.nanoTime() - batchAsked)).isLessThan(Duration.ofSeconds(3));
+        assertThat(fixture.runRows()).as("the refused batch is not recorded").isEqualTo(rows);
 
         // Redis back, sweeps done: still nothing that the client was told does not exist
-        await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).until(() -> true);
+        await().pollDelay(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(11)).until(() -> true);
         assertThat(fixture.runRows()).isEqualTo(rows);
     }
 }

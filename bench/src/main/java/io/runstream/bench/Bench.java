@@ -86,7 +86,7 @@ public final class Bench {
     List<String> run(String name) throws Exception {
         List<String> lines = switch (name) {
             case "noop-throughput" -> List.of(queueLayer(name, smoke ? 500 : 20_000, smoke ? 100 : 1_000, 50),
-                    line(name, noopThroughput()));
+                    line(name, noopThroughput(true)), line(name, noopThroughput(false)));
             case "single-add-latency" -> List.of(queueLayer(name, smoke ? 50 : 2_000, smoke ? 20 : 200, 1),
                     line(name, singleAddLatency()));
             case "streamed-output" -> List.of(line(name, streamedOutput()));
@@ -143,21 +143,31 @@ public final class Bench {
     }
 
     /**
-     * N no-op ({@code echo}) runs submitted by 64 concurrent HTTP clients while one worker at concurrency 50
-     * consumes them; after a warm-up.
+     * N no-op ({@code echo}) runs while one worker at concurrency 50 consumes them, after a warm-up: submitted in
+     * batches of 1,000 ({@code POST /api/runs/batch}, one awaited after the other, as the PostgreSQL peers'
+     * {@code addJobs} / {@code insert} are), or one by one by 64 concurrent HTTP clients.
      */
-    private Map<String, Object> noopThroughput() throws Exception {
+    private Map<String, Object> noopThroughput(boolean bulk) throws Exception {
         int runs = smoke ? 200 : Integer.getInteger("bench.noop.runs", 20_000);
         int warmup = smoke ? 50 : 1_000;
+        int batch = smoke ? 50 : 1_000;
         try (AppProcesses apps = apps("noop-throughput")) {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
             submitConcurrently(apps, warmup, 64, "echo", "{}", id -> { });
             awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
+            CpuMeter cpu = new CpuMeter(apps.apiPid(), apps.workerPid(0));
+            cpu.start();
             long started = System.nanoTime();
-            submitConcurrently(apps, runs, 64, "echo", "{}", id -> { });
+            if (bulk) {
+                submitInBatches(apps, runs, batch, "echo", "{}");
+            } else {
+                submitConcurrently(apps, runs, 64, "echo", "{}", id -> { });
+            }
             double submitSeconds = (System.nanoTime() - started) / 1e9;
             awaitRuns(apps, warmup + runs, "status IN ('completed', 'failed')");
+            Map<String, Object> cpuPerRun = cpu.perRun(runs);
             Map<String, Object> r = new LinkedHashMap<>();
+            r.put("submit", bulk ? "bulk" + batch : "single64");
             try (Connection db = connect(apps)) {
                 r.putAll(query(db, """
                         SELECT count(*) FILTER (WHERE status = 'completed') AS completed,
@@ -172,6 +182,7 @@ public final class Bench {
             r.put("enqueue_per_s", runs / submitSeconds);
             r.put("api_rss_mib", apps.apiRssMib());
             r.put("worker_rss_mib", apps.workerRssMib(0));
+            r.putAll(cpuPerRun);
             apps.stop();
             return r;
         }
@@ -446,6 +457,23 @@ public final class Bench {
             all.add(submit(apps, pipeline, input).thenAccept(onAccepted).whenComplete((x, f) -> slots.release()));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Submits {@code runs} runs in batches of {@code batch}, each request awaited before the next. */
+    private static void submitInBatches(AppProcesses apps, int runs, int batch, String pipeline, String input)
+            throws Exception {
+        String item = "{\"pipeline\":\"" + pipeline + "\",\"input\":" + input + "}";
+        for (int sent = 0; sent < runs; sent += batch) {
+            String body = String.join(",", java.util.Collections.nCopies(Math.min(batch, runs - sent), item));
+            HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api("/api/runs/batch"))
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"runs\":[" + body + "]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 202) {
+                throw new IllegalStateException("batch submit answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+        }
     }
 
     /** Submits a run; completes with its id. */

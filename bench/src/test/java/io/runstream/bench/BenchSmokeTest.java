@@ -16,10 +16,12 @@ class BenchSmokeTest {
     @Test
     void throughputAndLatencyRunThroughTheQueueLayerAndTheFullPath() throws Exception {
         List<String> noop = bench.run("noop-throughput");
-        assertThat(noop).hasSize(2);
+        assertThat(noop).hasSize(3);
         assertThat(noop.get(0)).contains("path=queue", "scenario=noop-throughput", "runs=500")
                 .containsPattern("runs_per_s=\\d+\\.\\d+");
-        assertThat(noop.get(1)).contains("path=http", "completed=200", "not_completed=0")
+        assertThat(noop.get(1)).contains("path=http", "submit=bulk50", "completed=200", "not_completed=0")
+                .containsPattern("runs_per_s=\\d+\\.\\d+").containsPattern("cpu_ms_per_run_worker=\\d+\\.\\d+");
+        assertThat(noop.get(2)).contains("path=http", "submit=single64", "completed=200", "not_completed=0")
                 .containsPattern("runs_per_s=\\d+\\.\\d+");
 
         List<String> single = bench.run("single-add-latency");

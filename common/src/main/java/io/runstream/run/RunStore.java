@@ -13,7 +13,12 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -47,6 +52,41 @@ public class RunStore {
                               idempotency_key, request_hash)
             VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, false, $6, $7)""";
     private static final String IDEMPOTENCY_INDEX = "runs_idempotency_key";
+    /** Whether a run may start from the task entry {@code entry_id}: START, or RESTART by that same entry. */
+    private static final String MAY_START = "(" + START.guard() + " OR (" + RESTART.guard()
+            + " AND task_id = wanted.entry_id))";
+    /**
+     * START / RESTART of many runs. The rows are locked first, in id order ({@code locked}), so that concurrent
+     * batches — of this worker and of others — wait for each other instead of deadlocking; the update re-checks
+     * the guard on the row it locked.
+     */
+    private static final String START_MANY = """
+            WITH wanted AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(run_id, entry_id)
+            ), locked AS (
+                SELECT runs.id FROM runs JOIN wanted ON runs.id = wanted.run_id
+                 WHERE %1$s ORDER BY runs.id FOR UPDATE OF runs
+            )
+            UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = now(), updated_at = now(),
+                            result = NULL, task_id = wanted.entry_id
+              FROM wanted
+             WHERE runs.id = wanted.run_id AND runs.id IN (SELECT id FROM locked) AND %1$s
+            RETURNING runs.id, runs.task_id, runs.pipeline, runs.attempt, runs.input""".formatted(MAY_START);
+    /** COMPLETE / FAIL / CANCEL_RUNNING (one guard) of many attempts; rows locked in id order as for starts. */
+    private static final String END_MANY = """
+            WITH outcome AS (
+                SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
+                    AS o(run_id, run_attempt, new_status, new_result, new_error)
+            ), locked AS (
+                SELECT runs.id FROM runs JOIN outcome ON runs.id = outcome.run_id
+                 WHERE attempt = outcome.run_attempt AND %1$s ORDER BY runs.id FOR UPDATE OF runs
+            )
+            UPDATE runs SET status = outcome.new_status, result = outcome.new_result, error = outcome.new_error,
+                            completed_at = now(), updated_at = now()
+              FROM outcome
+             WHERE runs.id = outcome.run_id AND runs.id IN (SELECT id FROM locked)
+               AND attempt = outcome.run_attempt AND %1$s
+            RETURNING runs.id""".formatted(COMPLETE.guard());
 
     private final Pool pool;
 
@@ -141,6 +181,15 @@ public class RunStore {
                 + UNDO_SUBMIT.guard()).execute(Tuple.of(id)));
     }
 
+    /**
+     * {@link RunTransition#UNDO_SUBMIT} of many runs: removes those whose tasks were not dispatched; how many it
+     * removed.
+     */
+    public Uni<Integer> undoSubmit(List<UUID> ids) {
+        return pool.preparedQuery("DELETE FROM runs WHERE id = ANY($1) AND NOT dispatched AND " + UNDO_SUBMIT.guard())
+                .execute(Tuple.of(ids.toArray(UUID[]::new))).map(RowSet::rowCount);
+    }
+
     /** {@link RunTransition#CANCEL_QUEUED}; false when run {@code id} is not queued (or does not exist). */
     public Uni<Boolean> cancelQueued(UUID id) {
         return applied(pool.preparedQuery("UPDATE runs SET status = 'cancelled', completed_at = now(), "
@@ -156,42 +205,115 @@ public class RunStore {
     // ---- workers ----
 
     /**
+     * A request to start a run's attempt from a task entry.
+     *
+     * @param id      the run
+     * @param taskId  the id of the task stream entry that asks
+     */
+    public record Start(UUID id, String taskId) {
+    }
+
+    /**
      * {@link RunTransition#START} of a queued run, or {@link RunTransition#RESTART} of a running one whose attempt
      * was started by this same task entry (its worker died and the entry was reclaimed): {@code running}, attempt
      * + 1, {@code startedAt} now. Not for a running run started by another entry (a duplicate dispatch), nor an ended
-     * one.
+     * one. Many at once, in one statement.
      *
-     * @return the started attempt, or empty when there is nothing to do
+     * @return per request, in order: the started attempt, or empty when there is nothing to do (of two requests
+     *         for the same run in one batch, at most one starts it)
      */
+    public Uni<List<Optional<StartedRun>>> start(List<Start> requests) {
+        int n = requests.size();
+        UUID[] ids = new UUID[n];
+        String[] entries = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = requests.get(i).id();
+            entries[i] = requests.get(i).taskId();
+        }
+        return pool.preparedQuery(START_MANY).execute(Tuple.of(ids, entries)).map(rows -> {
+            Map<UUID, Row> started = new HashMap<>();
+            rows.forEach(row -> started.put(row.getUUID("id"), row));
+            List<Optional<StartedRun>> results = new ArrayList<>(n);
+            for (Start request : requests) {
+                Row row = started.get(request.id());
+                if (row != null && request.taskId().equals(row.getString("task_id"))) {
+                    started.remove(request.id()); // a second request from the same entry starts nothing
+                    results.add(Optional.of(new StartedRun(request.id(), row.getString("pipeline"),
+                            row.getInteger("attempt"), row.getString("input"))));
+                } else {
+                    results.add(Optional.empty());
+                }
+            }
+            return results;
+        });
+    }
+
+    /** {@link #start(List)} of one run. */
     public Uni<Optional<StartedRun>> start(UUID id, String taskId) {
-        return pool.preparedQuery("UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = now(), "
-                        + "updated_at = now(), result = NULL, task_id = $2 WHERE id = $1 AND (" + START.guard()
-                        + " OR (" + RESTART.guard() + " AND task_id = $2)) RETURNING pipeline, attempt, input")
-                .execute(Tuple.of(id, taskId))
-                .map(rows -> first(rows).map(r -> new StartedRun(id, r.getString("pipeline"),
-                        r.getInteger("attempt"), r.getString("input"))));
+        return start(List.of(new Start(id, taskId))).map(List::getFirst);
+    }
+
+    /**
+     * How an attempt ended, to record: {@code completed} (with its result), {@code failed} (with its error) or
+     * {@code cancelled}.
+     */
+    public record End(UUID id, int attempt, RunStatus status, String result, String error) {
+        public End {
+            if (status != RunStatus.COMPLETED && status != RunStatus.FAILED && status != RunStatus.CANCELLED) {
+                throw new IllegalArgumentException("an attempt ends completed, failed or cancelled, not " + status);
+            }
+        }
+    }
+
+    /**
+     * {@link RunTransition#COMPLETE}, {@link RunTransition#FAIL} or {@link RunTransition#CANCEL_RUNNING} of many
+     * attempts in one statement, each fenced by its attempt number.
+     *
+     * @return per end, in order: whether it applied (false when the attempt is no longer the running one)
+     */
+    public Uni<List<Boolean>> end(List<End> ends) {
+        int n = ends.size();
+        UUID[] ids = new UUID[n];
+        Integer[] attempts = new Integer[n];
+        String[] statuses = new String[n];
+        String[] results = new String[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            End end = ends.get(i);
+            ids[i] = end.id();
+            attempts[i] = end.attempt();
+            statuses[i] = end.status().wire();
+            results[i] = end.result();
+            errors[i] = end.error();
+        }
+        return pool.preparedQuery(END_MANY).execute(Tuple.of(ids, attempts, statuses, results, errors)).map(rows -> {
+            Set<UUID> applied = new HashSet<>();
+            rows.forEach(row -> applied.add(row.getUUID("id")));
+            List<Boolean> answers = new ArrayList<>(n);
+            for (End end : ends) {
+                answers.add(applied.remove(end.id()));
+            }
+            return answers;
+        });
     }
 
     /** {@link RunTransition#COMPLETE} of attempt {@code attempt}; false when it is no longer the running one. */
     public Uni<Boolean> complete(UUID id, int attempt, String resultJson) {
-        return end(id, attempt, RunStatus.COMPLETED, resultJson, null);
+        return endOne(new End(id, attempt, RunStatus.COMPLETED, resultJson, null));
     }
 
     /** {@link RunTransition#FAIL} of attempt {@code attempt}; false when it is no longer the running one. */
     public Uni<Boolean> fail(UUID id, int attempt, String error) {
-        return end(id, attempt, RunStatus.FAILED, null, error);
+        return endOne(new End(id, attempt, RunStatus.FAILED, null, error));
     }
 
     /** {@link RunTransition#CANCEL_RUNNING} after attempt {@code attempt} stopped; false when it was not running. */
     public Uni<Boolean> cancelRunning(UUID id, int attempt) {
-        return end(id, attempt, RunStatus.CANCELLED, null, null);
+        return endOne(new End(id, attempt, RunStatus.CANCELLED, null, null));
     }
 
-    private Uni<Boolean> end(UUID id, int attempt, RunStatus status, String result, String error) {
-        // COMPLETE, FAIL and CANCEL_RUNNING share their guard
-        return applied(pool.preparedQuery("UPDATE runs SET status = $3, result = $4, error = $5, completed_at = now(), "
-                        + "updated_at = now() WHERE id = $1 AND attempt = $2 AND " + COMPLETE.guard())
-                .execute(Tuple.of(id, attempt, status.wire(), result, error)));
+    private Uni<Boolean> endOne(End end) {
+        return end(List.of(end)).map(List::getFirst);
     }
 
     /**

@@ -152,6 +152,16 @@ public final class AppProcesses implements AutoCloseable {
         api.waitFor();
     }
 
+    /** The api's process id. */
+    public long apiPid() {
+        return api.pid();
+    }
+
+    /** Worker {@code index}'s process id. */
+    public long workerPid(int index) {
+        return workers.get(index).pid();
+    }
+
     /** The api's resident set size now, in MiB (Linux). */
     public long apiRssMib() throws IOException {
         return rssMib(api);

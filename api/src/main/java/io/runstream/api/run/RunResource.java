@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.Response;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 
 /** {@code /api/runs}: submit, read, list and cancel runs (the contract is the design card's). */
@@ -54,6 +55,25 @@ public class RunResource {
         }
         return runs.submit(request, idempotencyKey)
                 .map(run -> Response.accepted(run).location(URI.create("/api/runs/" + run.id())).build());
+    }
+
+    /**
+     * Records and queues up to {@value RunService#MAX_BATCH} runs at once ({@code {"runs": [<run>, ...]}}, each as
+     * {@code POST /api/runs} takes it): 202 with {@code {"runs": [<Run>, ...]}} in the same order. Checked as a
+     * whole first: one bad item is a 400 naming its index, and nothing is recorded. One INSERT and one pipelined
+     * round trip to Redis for all.
+     */
+    @POST
+    @Path("batch")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> submitBatch(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        BodyLimitFilter.check(body.length, config.maxBodyBytes());
+        if (idempotencyKey != null) {
+            throw ProblemException.badRequest("Idempotency-Key is not taken by a batch submit: submit a run that "
+                    + "needs one alone, with POST /api/runs");
+        }
+        List<SubmitRequest> requests = BatchRequest.parse(new String(body, StandardCharsets.UTF_8));
+        return runs.submitAll(requests).map(views -> Response.accepted(new BatchRequest.Accepted(views)).build());
     }
 
     /** The run, or 404. */

@@ -65,6 +65,9 @@ public class RunService {
         this.redis = redis;
     }
 
+    /** Most runs one batch submit takes. */
+    public static final int MAX_BATCH = 1000;
+
     /** How long an Idempotency-Key holds on to its run. */
     static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
@@ -104,18 +107,81 @@ public class RunService {
     }
 
     private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash) {
+        return queueFor(request, -1).chain(queue -> create(request, queue, idempotencyKey, hash));
+    }
+
+    /**
+     * Records and dispatches the runs of a batch, all or none: every item is checked first (a problem names the
+     * first bad one's index), then one INSERT records them all and one pipelined round trip puts their tasks on
+     * their queues. When the tasks do not reach Redis the runs are removed again and the caller gets 503.
+     */
+    public Uni<List<RunView>> submitAll(List<SubmitRequest> requests) {
+        // each pipeline's queue once (from the item that names it first), then every item against it
+        java.util.Map<String, Integer> firstUse = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < requests.size(); i++) {
+            firstUse.putIfAbsent(requests.get(i).pipeline(), i);
+        }
+        Uni<java.util.Map<String, String>> queueOfPipeline = Uni.createFrom().item(new java.util.HashMap<>());
+        for (var use : firstUse.entrySet()) {
+            SubmitRequest first = requests.get(use.getValue());
+            SubmitRequest own = new SubmitRequest(first.pipeline(), null, null);
+            queueOfPipeline = queueOfPipeline.chain(known -> queueFor(own, use.getValue()).map(queue -> {
+                known.put(use.getKey(), queue);
+                return known;
+            }));
+        }
+        Uni<List<String>> queues = queueOfPipeline.map(known -> {
+            List<String> found = new java.util.ArrayList<>(requests.size());
+            for (int i = 0; i < requests.size(); i++) {
+                SubmitRequest request = requests.get(i);
+                String queue = known.get(request.pipeline());
+                if (request.queue() != null && !request.queue().equals(queue)) {
+                    throw wrongQueue(request, queue, i);
+                }
+                found.add(queue);
+            }
+            return found;
+        });
+        return queues.chain(found -> {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            List<NewRun> runs = new java.util.ArrayList<>(requests.size());
+            for (int i = 0; i < requests.size(); i++) {
+                SubmitRequest request = requests.get(i);
+                runs.add(new NewRun(RunIds.newId(), request.pipeline(), found.get(i), request.input(), now));
+            }
+            return store.submit(runs)
+                    .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
+                    .chain(() -> publishAll(runs))
+                    .map(x -> {
+                        runs.forEach(this::countSubmitted);
+                        return runs.stream().map(RunService::queued).toList();
+                    });
+        });
+    }
+
+    /**
+     * The queue {@code request} runs on: its pipeline's, which it may name. Item {@code index} of a batch, or -1.
+     *
+     * @throws ProblemException 400 for an unknown pipeline or another queue; 503 while pipelines are not known yet
+     */
+    private Uni<String> queueFor(SubmitRequest request, int index) {
         return queueOf(request.pipeline())
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .chain(queue -> {
                     if (queue.isEmpty()) {
-                        return unknownPipeline(request.pipeline());
+                        return unknownPipeline(request.pipeline(), index);
                     }
                     if (request.queue() != null && !request.queue().equals(queue.get())) {
-                        return Uni.createFrom().failure(ProblemException.badRequest("pipeline '" + request.pipeline()
-                                + "' runs on queue '" + queue.get() + "', not '" + request.queue() + "'"));
+                        return Uni.createFrom().failure(wrongQueue(request, queue.get(), index));
                     }
-                    return create(request, queue.get(), idempotencyKey, hash);
+                    return Uni.createFrom().item(queue.get());
                 });
+    }
+
+    private static ProblemException wrongQueue(SubmitRequest request, String queue, int index) {
+        Problem problem = Problem.of(Response.Status.BAD_REQUEST, (index < 0 ? "" : "runs[" + index + "]: ")
+                + "pipeline '" + request.pipeline() + "' runs on queue '" + queue + "', not '" + request.queue() + "'");
+        return new ProblemException(index < 0 ? problem : problem.with("index", index));
     }
 
     /**
@@ -141,10 +207,40 @@ public class RunService {
         return insert
                 .onFailure(e -> !RunStore.isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(() -> publish(run))
-                .invoke(() -> Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline())
-                        .description("Runs accepted by the api").register(metrics).increment())
-                .map(x -> new RunView(run.id(), run.pipeline(), queue, RunStatus.QUEUED.wire(), run.input(), null,
-                        null, 0, run.createdAt(), null, null));
+                .invoke(() -> countSubmitted(run))
+                .map(x -> queued(run));
+    }
+
+    private void countSubmitted(NewRun run) {
+        Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline())
+                .description("Runs accepted by the api").register(metrics).increment();
+    }
+
+    private static RunView queued(NewRun run) {
+        return new RunView(run.id(), run.pipeline(), run.queue(), RunStatus.QUEUED.wire(), run.input(), null, null,
+                0, run.createdAt(), null, null);
+    }
+
+    /**
+     * Publishes the tasks of a batch's runs; if they do not reach Redis, the runs are removed again (503), as
+     * {@link #publish} does for one. Runs that could not be removed stay for the sweeper, and the caller gets 202.
+     */
+    private Uni<Void> publishAll(List<NewRun> runs) {
+        List<java.util.UUID> ids = runs.stream().map(NewRun::id).toList();
+        return dispatcher.publishAll(runs)
+                .invoke(() -> dispatcher.markAllDispatched(ids))
+                .onFailure().recoverWithUni(failure -> store.undoSubmit(ids)
+                        .onItemOrFailure().transformToUni((removed, undoFailure) -> {
+                            if (undoFailure == null && removed == ids.size()) {
+                                return Uni.createFrom().failure(Outages.classify("Redis", failure));
+                            }
+                            LOG.warnf("%d runs of a batch are recorded but their tasks did not reach Redis (%s), and "
+                                            + "%s could not be removed (%s): they stay queued, the sweeper dispatches "
+                                            + "them once Redis answers", ids.size(), failure.toString(),
+                                    undoFailure == null ? ids.size() - removed : "they",
+                                    undoFailure == null ? "dispatched meanwhile" : undoFailure.toString());
+                            return Uni.createFrom().voidItem();
+                        }));
     }
 
     /**
@@ -173,7 +269,7 @@ public class RunService {
      * is younger than two of the workers' heartbeat intervals (Redis lost its data, or the system just started),
      * when the workers may simply not have advertised it yet: then 503, retry.
      */
-    private Uni<RunView> unknownPipeline(String name) {
+    private <T> Uni<T> unknownPipeline(String name, int index) {
         Duration settling = workers.heartbeatInterval().multipliedBy(2);
         return redis.send(Request.cmd(Command.GET).arg(keys.epoch()))
                 .map(epoch -> epoch == null ? Optional.<Instant>empty()
@@ -186,19 +282,19 @@ public class RunService {
                                         + "rebuilt (Redis lost its data, or the system just started) and workers "
                                         + "advertise theirs every " + workers.heartbeatInterval().toSeconds() + " s"));
                     }
-                    return knownPipelinesProblem(name);
+                    return knownPipelinesProblem(name, index);
                 });
     }
 
-    private Uni<RunView> knownPipelinesProblem(String name) {
+    private <T> Uni<T> knownPipelinesProblem(String name, int index) {
         return pipelines.list()
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .map(known -> {
                     List<String> names = known.stream().map(PipelineInfo::name).toList();
-                    String detail = "unknown pipeline '" + name + "'; known pipelines: "
+                    String detail = (index < 0 ? "" : "runs[" + index + "]: ") + "unknown pipeline '" + name + "'; known pipelines: "
                             + (names.isEmpty() ? "none (no worker has advertised any yet)" : String.join(", ", names));
-                    throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, detail)
-                            .with("knownPipelines", names));
+                    Problem problem = Problem.of(Response.Status.BAD_REQUEST, detail).with("knownPipelines", names);
+                    throw new ProblemException(index < 0 ? problem : problem.with("index", index));
                 });
     }
 }

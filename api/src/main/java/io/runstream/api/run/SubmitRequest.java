@@ -3,7 +3,9 @@ package io.runstream.api.run;
 import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
+import jakarta.ws.rs.core.Response;
 import io.runstream.json.Json;
 
 import java.util.Iterator;
@@ -22,6 +24,11 @@ record SubmitRequest(String pipeline, String input, String queue) {
 
     /** @throws ProblemException 400 naming what is wrong with {@code body} */
     static SubmitRequest parse(String body) {
+        return of(readJson(body));
+    }
+
+    /** The JSON document {@code body}. @throws ProblemException 400 when it is not one */
+    static JsonNode readJson(String body) {
         JsonNode root;
         try {
             root = Json.mapper().readTree(body);
@@ -33,6 +40,24 @@ record SubmitRequest(String pipeline, String input, String queue) {
         if (root == null || root.isMissingNode()) {
             throw ProblemException.badRequest("malformed JSON: the body is empty");
         }
+        return root;
+    }
+
+    /**
+     * Item {@code index} of a batch: the run {@code root} asks for.
+     *
+     * @throws ProblemException 400 naming the item ({@code runs[3]: ...}, member {@code index}) and what is wrong
+     */
+    static SubmitRequest item(JsonNode root, int index) {
+        try {
+            return of(root);
+        } catch (ProblemException e) {
+            throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "runs[" + index + "]: "
+                    + e.problem().detail()).with("index", index));
+        }
+    }
+
+    private static SubmitRequest of(JsonNode root) {
         if (!root.isObject()) {
             throw ProblemException.badRequest("the body must be a JSON object with a 'pipeline' member");
         }

@@ -150,6 +150,11 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
         return incoming.stream().filter(c -> c.channel().equals(channel)).findFirst();
     }
 
+    /** The outgoing channel named {@code channel}, if this connector serves it. */
+    public java.util.Optional<OutgoingRedisStreamsChannel> outgoing(String channel) {
+        return outgoing.stream().filter(c -> c.channel().equals(channel)).findFirst();
+    }
+
     @Override
     public HealthReport getReadiness() {
         return report();

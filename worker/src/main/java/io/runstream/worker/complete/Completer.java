@@ -7,6 +7,7 @@ import io.runstream.events.RunEventWriter;
 import io.runstream.events.RunEventWriters;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
+import io.runstream.run.RunStore.End;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.attempt.Attempt;
 import io.runstream.worker.attempt.Outcome;
@@ -21,7 +22,7 @@ import java.util.UUID;
 
 /**
  * Settles tasks: the one place that turns how an attempt ended into the run's transition in PostgreSQL (fenced by
- * the attempt), the run's last events (written only when the transition applied, so they exist once), a retry, and
+ * the attempt, batched with other runs' by {@link RunWrites}), the run's last events (written only when the transition applied, so they exist once), a retry, and
  * the acknowledgement of the task — always in that order, so a task is acknowledged only once what it did is
  * recorded. A write that fails is tried again ({@link StoreRetry}); if the worker stops first, the task is not
  * acknowledged and comes back.
@@ -32,15 +33,17 @@ public class Completer {
     private static final Logger LOG = Logger.getLogger(Completer.class);
 
     private final RunStore store;
+    private final RunWrites writes;
     private final StoreRetry retry;
     private final DelayedTasks delayed;
     private final HandlerRegistry handlers;
     private final RunEventWriters writers;
     private final MeterRegistry metrics;
 
-    public Completer(RunStore store, StoreRetry retry, DelayedTasks delayed, HandlerRegistry handlers,
+    public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed, HandlerRegistry handlers,
                      RunEventWriters writers, MeterRegistry metrics) {
         this.store = store;
+        this.writes = writes;
         this.retry = retry;
         this.delayed = delayed;
         this.handlers = handlers;
@@ -57,15 +60,18 @@ public class Completer {
         Uni<Void> emitted = attempt.events().flush();
         Uni<Boolean> settled = switch (outcome) {
             case Outcome.Completed completed -> emitted
-                    .chain(() -> retry.until(store.complete(id, number, completed.resultJson()), "complete run " + id))
+                    .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.COMPLETED,
+                            completed.resultJson(), null)), "complete run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.COMPLETED,
                             List.of(RunEvent.result(completed.resultJson()))));
             case Outcome.FailedFinal failed -> emitted
-                    .chain(() -> retry.until(store.fail(id, number, failed.error()), "fail run " + id))
+                    .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.FAILED, null,
+                            failed.error())), "fail run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.FAILED,
                             List.of(RunEvent.error(failed.error(), false))));
             case Outcome.Cancelled cancelled -> emitted
-                    .chain(() -> retry.until(store.cancelRunning(id, number), "cancel run " + id))
+                    .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.CANCELLED, null, null)),
+                            "cancel run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.CANCELLED, List.of()));
             case Outcome.FailedRetryable failed -> emitted
                     .chain(() -> retry.until(store.retry(id, number, failed.error()), "requeue run " + id))

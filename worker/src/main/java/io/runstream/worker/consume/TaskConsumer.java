@@ -3,12 +3,12 @@ package io.runstream.worker.consume;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.redis.streams.IncomingRedisStreamMetadata;
-import io.runstream.run.RunStore;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.attempt.AttemptExecutor;
 import io.runstream.worker.attempt.RunningAttempts;
 import io.runstream.worker.complete.Completer;
+import io.runstream.worker.complete.RunWrites;
 import io.runstream.worker.complete.StoreRetry;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Multi;
@@ -25,7 +25,7 @@ import java.time.Duration;
 /**
  * Consumes the {@code tasks} channel: at most {@code runstream.worker.concurrency} tasks at once, since the channel
  * is asked for one more only when one is settled. Per task: decode it, dead-letter it if it was delivered too often,
- * start its run's attempt in PostgreSQL (fenced by the task entry), have the {@link AttemptExecutor} run it and the
+ * start its run's attempt in PostgreSQL (fenced by the task entry, batched by {@link RunWrites}), have the {@link AttemptExecutor} run it and the
  * {@link Completer} settle it. On SIGTERM (after the channel stopped reading) it waits for the runs in progress.
  */
 @ApplicationScoped
@@ -36,7 +36,7 @@ public class TaskConsumer {
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final Multi<Message<String>> tasks;
-    private final RunStore store;
+    private final RunWrites writes;
     private final AttemptExecutor executor;
     private final Completer completer;
     private final StoreRetry retry;
@@ -50,11 +50,11 @@ public class TaskConsumer {
      *              entry whatever the concurrency; the connector's payloads are strings already
      */
     @SuppressWarnings({"rawtypes", "unchecked"})
-    public TaskConsumer(@Channel("tasks") Multi<Message> tasks, RunStore store, AttemptExecutor executor,
+    public TaskConsumer(@Channel("tasks") Multi<Message> tasks, RunWrites writes, AttemptExecutor executor,
                         Completer completer, StoreRetry retry, RunningAttempts running, HandlerRegistry handlers,
                         WorkerConfig config) {
         this.tasks = (Multi<Message<String>>) (Multi) tasks;
-        this.store = store;
+        this.writes = writes;
         this.executor = executor;
         this.completer = completer;
         this.retry = retry;
@@ -95,7 +95,7 @@ public class TaskConsumer {
             return completer.poison(message, task, "task delivered " + entry.deliveries() + " times without an "
                     + "outcome (max-deliveries " + config.maxDeliveries() + "); given up");
         }
-        return retry.until(store.start(task.runId(), entry.id()), "start run " + task.runId())
+        return retry.until(writes.start(task.runId(), entry.id()), "start run " + task.runId())
                 .chain(started -> started.isPresent()
                         ? executor.execute(started.get()).chain(outcome -> completer.complete(message, outcome))
                         // ended, or started by another entry: nothing to run

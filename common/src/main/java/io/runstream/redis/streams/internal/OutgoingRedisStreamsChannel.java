@@ -15,6 +15,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Flow;
@@ -38,6 +40,8 @@ public final class OutgoingRedisStreamsChannel {
     private final Batcher<Request, Response> xadds;
     private final Flow.Subscriber<? extends Message<?>> subscriber;
     private volatile boolean closed;
+    private final Redis client;
+    private final Duration sendTimeout;
 
     public OutgoingRedisStreamsChannel(ReactiveRedisDataSource redis, RedisStreamsConnectorOutgoingConfiguration config) {
         this.channel = config.getChannel();
@@ -51,12 +55,12 @@ public final class OutgoingRedisStreamsChannel {
         maxlen.filter(n -> n <= 0).ifPresent(n -> {
             throw new IllegalArgumentException("maxlen of channel '" + channel + "' must be positive, was " + n);
         });
-        Redis client = redis.getRedis();
+        this.client = redis.getRedis();
         int sendTimeoutMs = config.getSendTimeoutMs();
         if (sendTimeoutMs <= 0) {
             throw new IllegalArgumentException("send-timeout-ms of channel '" + channel + "' must be positive");
         }
-        Duration sendTimeout = Duration.ofMillis(sendTimeoutMs);
+        this.sendTimeout = Duration.ofMillis(sendTimeoutMs);
         // XADDs made while others are in flight leave together, pipelined in one round trip; a batch that gets no
         // answer fails, so a paused Redis or a dead connection cannot hold the messages (and their senders) for ever
         this.xadds = new Batcher<>(requests -> client.batch(requests).ifNoItem().after(sendTimeout).fail(), XADD_BATCH,
@@ -82,21 +86,48 @@ public final class OutgoingRedisStreamsChannel {
             return Uni.createFrom().completionStage(message.nack(
                     new IllegalStateException("channel '" + channel + "' is stopped")));
         }
+        Request xadd;
+        try {
+            xadd = xadd(message);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().completionStage(message.nack(e));
+        }
+        return xadds.submit(xadd)
+                .onItemOrFailure().transformToUni((id, failure) -> Uni.createFrom().completionStage(
+                        failure == null ? message.ack() : message.nack(failure)));
+    }
+
+    /**
+     * Appends every message, in order, in one pipelined round trip — for a producer that has many at once (a bulk
+     * submit) and wants one answer for all. The messages are not acked or nacked: the Uni says how it went. A
+     * failure can leave some appended.
+     */
+    public Uni<Void> sendAll(List<? extends Message<?>> messages) {
+        if (closed) {
+            return Uni.createFrom().failure(new IllegalStateException("channel '" + channel + "' is stopped"));
+        }
+        List<Request> requests = new ArrayList<>(messages.size());
+        for (Message<?> message : messages) {
+            requests.add(xadd(message));
+        }
+        return client.batch(requests).ifNoItem().after(sendTimeout).fail().replaceWithVoid();
+    }
+
+    /** The XADD of {@code message}, to its metadata's stream or the channel's. */
+    private Request xadd(Message<?> message) {
         Optional<OutgoingRedisStreamMetadata> meta = message.getMetadata(OutgoingRedisStreamMetadata.class);
         String target = meta.map(OutgoingRedisStreamMetadata::stream).orElse(stream);
         Map<String, String> fields = meta.map(OutgoingRedisStreamMetadata::fields).orElse(Map.of());
         if (fields.containsKey(payloadField)) {
-            return Uni.createFrom().completionStage(message.nack(new IllegalArgumentException(
-                    "metadata fields must not contain the payload field '" + payloadField + "'")));
+            throw new IllegalArgumentException("metadata fields must not contain the payload field '"
+                    + payloadField + "'");
         }
         Request xadd = Request.cmd(Command.XADD).arg(target);
         maxlen.ifPresent(n -> xadd.arg("MAXLEN").arg("~").arg(n));
         xadd.arg("*");
         fields.forEach((name, value) -> xadd.arg(name).arg(value));
         xadd.arg(payloadField).arg(encode(message.getPayload()));
-        return xadds.submit(xadd)
-                .onItemOrFailure().transformToUni((id, failure) -> Uni.createFrom().completionStage(
-                        failure == null ? message.ack() : message.nack(failure)));
+        return xadd;
     }
 
     private static String encode(Object payload) {
