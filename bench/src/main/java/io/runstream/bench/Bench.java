@@ -155,7 +155,7 @@ public final class Bench {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
             submitConcurrently(apps, warmup, 64, "echo", "{}", id -> { });
             awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
-            CpuMeter cpu = new CpuMeter(apps.apiPid(), apps.workerPid(0));
+            CpuMeter cpu = new CpuMeter(apps.apiPid(), apps.workerPid(0), apps.infra.redisUri());
             cpu.start();
             long started = System.nanoTime();
             if (bulk) {

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 /**
  * CPU time spent by each component of a benchmark over a window, from {@code /proc/<pid>/stat} (user + system):
  * the api, the worker, every PostgreSQL process, every Redis server, and this driver. Divided by the runs of the
- * window it says what a run costs where — the figure a change to the hot path must move. PostgreSQL backends that
+ * window it says what a run costs where (and, from Redis' {@code INFO stats}, how many Redis commands) — the figure a change to the hot path must move. PostgreSQL backends that
  * exit inside the window take their time with them (the apps' pools keep theirs open).
  */
 final class CpuMeter {
@@ -20,9 +20,13 @@ final class CpuMeter {
     private static final double TICKS_PER_MS = 0.1;
 
     private final Map<String, Function<Void, Long>> components = new LinkedHashMap<>();
+    private final String redisUri;
     private Map<String, Long> start;
+    private long redisCommandsAtStart;
 
-    CpuMeter(long apiPid, long workerPid) {
+    /** @param redisUri the Redis whose commands are counted too ({@code INFO stats}: every client's) */
+    CpuMeter(long apiPid, long workerPid, String redisUri) {
+        this.redisUri = redisUri;
         components.put("api", x -> ticks(apiPid));
         components.put("worker", x -> ticks(workerPid));
         components.put("postgres", x -> ticksOfCommand("postgres"));
@@ -32,6 +36,7 @@ final class CpuMeter {
 
     void start() {
         start = snapshot();
+        redisCommandsAtStart = redisCommands();
     }
 
     /** CPU milliseconds per run of each component since {@link #start()}, as {@code cpu_ms_per_run_<name>}. */
@@ -45,7 +50,15 @@ final class CpuMeter {
             result.put("cpu_ms_per_run_" + name, ms);
         }
         result.put("cpu_ms_per_run_total", total);
+        result.put("redis_commands_per_run", (double) (redisCommands() - redisCommandsAtStart) / runs);
         return result;
+    }
+
+    /** Commands Redis processed so far (one of them this EVAL), as an integer reply {@code :N}. */
+    private long redisCommands() {
+        String reply = io.runstream.local.LocalInfrastructure.redisCommandAt(redisUri, "EVAL",
+                "return tonumber(string.match(redis.call('INFO', 'stats'), 'total_commands_processed:(%d+)'))", "0");
+        return Long.parseLong(reply.substring(1));
     }
 
     private Map<String, Long> snapshot() {

@@ -3,6 +3,7 @@ package io.runstream.events;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runstream.json.Json;
 import io.runstream.redis.LuaScript;
+import io.runstream.redis.RedisPipeline;
 import io.runstream.run.RunEventType;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -23,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * run). Entries have the fields {@code type}, {@code data} (JSON) and {@code attempt}, and the run's last status
  * entry also {@code terminal} = {@code 1}, so that readers know the end without parsing JSON. Emitting never blocks:
  * events queue up and are written in order,
- * each batch in one pipelined round trip (the XADDs, then one PUBLISH on the notification channel).
+ * each batch in one pipelined round trip (the XADDs, then one PUBLISH on the notification channel), shared with
+ * the batches of the process' other writers ({@link RedisPipeline}).
  * {@link #flush()} completes once everything emitted so far is in Redis. A batch that fails is retried until it
  * is written, so events are never dropped (a retry after a partial write can repeat some).
  */
@@ -34,6 +36,8 @@ public final class RunEventWriter {
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Redis redis;
+    private final RedisPipeline events;
+    private final RedisPipeline ends;
     private final String streamKey;
     private final String notifyChannel;
     private final UUID runId;
@@ -45,8 +49,15 @@ public final class RunEventWriter {
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     private boolean writing;
 
-    public RunEventWriter(Redis redis, String streamKey, String notifyChannel, UUID runId, int attempt, long maxlen) {
+    /**
+     * @param events the pipeline this writer's event batches go through (shared by every writer of the process)
+     * @param ends   the pipeline of {@link #writeEnd}'s script (idempotent, so a pipeline that fails may repeat it)
+     */
+    public RunEventWriter(Redis redis, RedisPipeline events, RedisPipeline ends, String streamKey,
+                          String notifyChannel, UUID runId, int attempt, long maxlen) {
         this.redis = redis;
+        this.events = events;
+        this.ends = ends;
         this.streamKey = streamKey;
         this.notifyChannel = notifyChannel;
         this.runId = runId;
@@ -114,7 +125,7 @@ public final class RunEventWriter {
             args.add(event.type().wire());
             args.add(event.data());
         }
-        return flush().chain(() -> WRITE_END.run(redis, List.of(streamKey), args)
+        return flush().chain(() -> WRITE_END.run(ends, redis, List.of(streamKey), args)
                 .ifNoItem().after(WRITE_TIMEOUT).fail()).map(written -> written != null && written.toInteger() == 1);
     }
 
@@ -203,9 +214,8 @@ public final class RunEventWriter {
     private void write(List<Request> batch) {
         List<Request> commands = new ArrayList<>(batch);
         commands.add(Request.cmd(Command.PUBLISH).arg(notifyChannel).arg(runId.toString()));
-        redis.batch(commands)
-                // a batch sent on a connection that died unnoticed never answers: write it again
-                .ifNoItem().after(WRITE_TIMEOUT).fail()
+        // a batch sent on a connection that died unnoticed never answers: the pipeline fails it, and it is written again
+        events.send(commands)
                 .subscribe().with(
                 ok -> writeNext(),
                 failure -> {

@@ -44,8 +44,27 @@ public final class LuaScript {
     /** Runs the script with {@code keys} and {@code args}. */
     public Uni<Response> run(Redis redis, List<String> keys, List<?> args) {
         return redis.send(request(Command.EVALSHA, sha1, keys, args))
-                .onFailure(f -> String.valueOf(f.getMessage()).startsWith("NOSCRIPT"))
+                .onFailure(LuaScript::unknownScript)
                 .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
+    }
+
+    /**
+     * Runs the script in {@code pipeline}'s next round trip (for an idempotent script: a pipeline that fails
+     * retries every group in it); when Redis does not know the script, it is sent alone with EVAL on {@code redis}.
+     */
+    public Uni<Response> run(RedisPipeline pipeline, Redis redis, List<String> keys, List<?> args) {
+        return pipeline.send(List.of(request(Command.EVALSHA, sha1, keys, args))).map(List::getFirst)
+                .onFailure(LuaScript::unknownScript)
+                .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
+    }
+
+    /**
+     * Whether {@code failure} is Redis not knowing the script: {@code NOSCRIPT ...} alone, {@code ERR [i] NOSCRIPT
+     * ...} when the client reports the i-th reply of a pipeline.
+     */
+    private static boolean unknownScript(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        return message.startsWith("NOSCRIPT") || message.matches("(?s)ERR \\[\\d+\\] NOSCRIPT.*");
     }
 
     private static Request request(Command command, String script, List<String> keys, List<?> args) {

@@ -1,13 +1,10 @@
 package io.runstream.redis;
 
 import io.runstream.local.LocalInfrastructure;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.embedded.RedisServer;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,24 +16,20 @@ class LuaScriptTest {
 
     private static final LuaScript INCR_BY = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
-    private final int port = LocalInfrastructure.freePort();
-    private Vertx vertx;
-    private RedisServer server;
+    private OwnRedisClient own;
     private Redis redis;
+    private String uri;
 
     @BeforeEach
-    void start() throws Exception {
-        server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"").build();
-        server.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + port));
+    void start() {
+        own = new OwnRedisClient();
+        redis = own.redis();
+        uri = own.uri();
     }
 
     @AfterEach
-    void stop() throws Exception {
-        redis.close();
-        vertx.closeAndAwait();
-        server.stop();
+    void stop() {
+        own.close();
     }
 
     @Test
@@ -44,11 +37,21 @@ class LuaScriptTest {
         Duration wait = Duration.ofSeconds(5);
         assertThat(INCR_BY.run(redis, List.of("n"), List.of(2)).await().atMost(wait).toLong()).isEqualTo(2);
         // Redis now knows the script under the SHA1 it is run by
-        assertThat(LocalInfrastructure.redisCommandAt("redis://127.0.0.1:" + port, "EVALSHA", INCR_BY.sha1(), "1",
+        assertThat(LocalInfrastructure.redisCommandAt(uri, "EVALSHA", INCR_BY.sha1(), "1",
                 "n", "0")).isEqualTo(":2");
         assertThat(INCR_BY.run(redis, List.of("n"), List.of(3)).await().atMost(wait).toLong()).isEqualTo(5);
 
-        LocalInfrastructure.redisCommandAt("redis://127.0.0.1:" + port, "SCRIPT", "FLUSH");
+        LocalInfrastructure.redisCommandAt(uri, "SCRIPT", "FLUSH");
         assertThat(INCR_BY.run(redis, List.of("n"), List.of(1)).await().atMost(wait).toLong()).isEqualTo(6);
+    }
+
+    @Test
+    void inAPipelineItFallsBackToItsTextWhenRedisForgotIt() {
+        Duration wait = Duration.ofSeconds(5);
+        RedisPipeline pipeline = new RedisPipeline(redis, 16, 1, wait);
+        assertThat(INCR_BY.run(pipeline, redis, List.of("p"), List.of(2)).await().atMost(wait).toLong()).isEqualTo(2);
+        assertThat(INCR_BY.run(pipeline, redis, List.of("p"), List.of(3)).await().atMost(wait).toLong()).isEqualTo(5);
+        LocalInfrastructure.redisCommandAt(uri, "SCRIPT", "FLUSH");
+        assertThat(INCR_BY.run(pipeline, redis, List.of("p"), List.of(1)).await().atMost(wait).toLong()).isEqualTo(6);
     }
 }
