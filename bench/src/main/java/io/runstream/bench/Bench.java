@@ -145,7 +145,8 @@ public final class Bench {
     /**
      * N no-op ({@code echo}) runs while one worker at concurrency 50 consumes them, after a warm-up: submitted in
      * batches of 1,000 ({@code POST /api/runs/batch}, one awaited after the other, as the PostgreSQL peers'
-     * {@code addJobs} / {@code insert} are), or one by one by 64 concurrent HTTP clients.
+     * {@code addJobs} / {@code insert} are), or one by one over 64 persistent HTTP connections
+     * ({@link KeepAliveSubmitter}).
      */
     private Map<String, Object> noopThroughput(boolean bulk) throws Exception {
         int runs = smoke ? 200 : Integer.getInteger("bench.noop.runs", 20_000);
@@ -161,7 +162,8 @@ public final class Bench {
             if (bulk) {
                 submitInBatches(apps, runs, batch, "echo", "{}");
             } else {
-                submitConcurrently(apps, runs, 64, "echo", "{}", id -> { });
+                new KeepAliveSubmitter("127.0.0.1", apps.apiPort).submit("/api/runs",
+                        "{\"pipeline\":\"echo\",\"input\":{}}", runs, 64);
             }
             double submitSeconds = (System.nanoTime() - started) / 1e9;
             awaitRuns(apps, warmup + runs, "status IN ('completed', 'failed')");
