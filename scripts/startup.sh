@@ -2,10 +2,13 @@
 # Measures the packaged api's and worker's JVM start: Quarkus' own "started in" time, the wall time until
 # /q/health/ready answers 200, and the resident set size once ready and idle. Runs each app N times (default 5)
 # against the Redis and PostgreSQL on 127.0.0.1 (database runstream_startup) and prints the medians.
-# Usage: scripts/startup.sh [N]     (package first: ./mvnw -DskipTests package)
+# Apps start as deployed (deploy/jvm-app.sh: with the AOT cache or AppCDS archive the build made); JVM_OPTS adds
+# options, e.g. JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1".
+# Usage: scripts/startup.sh [N]     (build first: ./mvnw verify trains the AOT cache; -DskipTests gives AppCDS only)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-5}
+JVM_OPTS=${JVM_OPTS:-}
 min_java=21
 . .mvn/find-jdk.sh
 java="$runstream_jdk/bin/java"
@@ -22,7 +25,7 @@ for app in api worker; do
   for _ in $(seq "$runs"); do
     log=$(mktemp)
     t0=$(date +%s%N)
-    QUARKUS_HTTP_PORT=$port "$java" -jar "$app/target/quarkus-app/quarkus-run.jar" > "$log" 2>&1 &
+    QUARKUS_HTTP_PORT=$port JAVA="$java" deploy/jvm-app.sh "$app/target/quarkus-app" $JVM_OPTS > "$log" 2>&1 &
     pid=$!
     until curl -fs "localhost:$port/q/health/ready" > /dev/null 2>&1; do
       kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }

@@ -53,9 +53,10 @@ public class ApiFixture {
                 .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id), status)).await().indefinitely();
     }
 
-    /** Whether the run is marked as having its task in Redis (the outbox flag). */
+    /** Whether the run is recorded as having its task in Redis: in no outbox row, and not flagged undispatched. */
     public boolean dispatched(String id) {
-        return pool.preparedQuery("SELECT dispatched FROM runs WHERE id = $1")
+        return pool.preparedQuery("SELECT dispatched AND NOT EXISTS (SELECT 1 FROM outbox "
+                        + "WHERE outbox.run_ids @> ARRAY[runs.id]) FROM runs WHERE id = $1")
                 .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id))).await().indefinitely()
                 .iterator().next().getBoolean(0);
     }

@@ -42,6 +42,27 @@ class SweeperTest {
         await().atMost(WAIT).until(() -> dispatched(id));
     }
 
+    /**
+     * The api died between the commit of a batch and its XADDs: the outbox row it wrote is older than the grace, so
+     * the sweeper dispatches the row's runs that are still queued — not the one a worker already started, nor the
+     * one that is gone — and deletes the row.
+     */
+    @Test
+    void theQueuedRunsOfAnOutboxRowLeftBehindAreDispatchedAndTheRowGoes() {
+        UUID queued = insert("queued", true);
+        UUID started = insert("running", true);
+        UUID removed = RunIds.newId();
+        long row = pool.preparedQuery("INSERT INTO outbox (created_at, run_ids) VALUES (now() - interval '1 minute', $1) "
+                        + "RETURNING id").execute(Tuple.of((Object) new UUID[] {queued, started, removed}))
+                .await().indefinitely().iterator().next().getLong(0);
+
+        await().atMost(WAIT).until(() -> taskOf(queued));
+        await().atMost(WAIT).until(() -> pool.preparedQuery("SELECT count(*) FROM outbox WHERE id = $1")
+                .execute(Tuple.of(row)).await().indefinitely().iterator().next().getLong(0) == 0);
+        assertThat(taskOf(started)).as("a started run is not dispatched again").isFalse();
+        assertThat(taskOf(removed)).isFalse();
+    }
+
     @Test
     void runsThatRedisLostAreQueuedAndDispatchedAgain() {
         await().atMost(WAIT).until(() -> fixture.redis().key().exists(fixture.keys().epoch()));

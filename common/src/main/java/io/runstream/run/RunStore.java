@@ -42,15 +42,27 @@ import static io.runstream.run.RunTransition.UNDO_SUBMIT;
 @IfBuildProperty(name = "quarkus.datasource.db-kind", stringValue = "postgresql")
 public class RunStore {
 
+    /** New runs and their outbox row, in one statement: the row lists them until their tasks are in Redis. */
     private static final String INSERT_MANY = """
-            INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at, dispatched)
-            SELECT id, pipeline, queue, 'queued', input, 0, created_at, created_at, false
-              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-                AS r(id, pipeline, queue, input, created_at)""";
+            WITH inserted AS (
+                INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at)
+                SELECT id, pipeline, queue, 'queued', input, 0, created_at, created_at
+                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                    AS r(id, pipeline, queue, input, created_at)
+                RETURNING id
+            )
+            INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
     private static final String INSERT_WITH_KEY = """
-            INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at, dispatched,
-                              idempotency_key, request_hash)
-            VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, false, $6, $7)""";
+            WITH inserted AS (
+                INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at,
+                                  idempotency_key, request_hash)
+                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7)
+                RETURNING id
+            )
+            INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
+    /** Still waiting for its task to reach Redis: listed in an outbox row, or (schema 4, data loss) flagged. */
+    private static final String UNDISPATCHED = "(NOT dispatched OR EXISTS (SELECT 1 FROM outbox WHERE outbox.run_ids "
+            + "@> ARRAY[runs.id]))";
     private static final String IDEMPOTENCY_INDEX = "runs_idempotency_key";
     /** Whether a run may start from the task entry {@code entry_id}: START, or RESTART by that same entry. */
     private static final String MAY_START = "(" + START.guard() + " OR (" + RESTART.guard()
@@ -114,8 +126,13 @@ public class RunStore {
 
     // ---- the api ----
 
-    /** {@link RunTransition#SUBMIT} of several runs in one statement: queued, not yet dispatched. */
-    public Uni<Void> submit(List<NewRun> runs) {
+    /**
+     * {@link RunTransition#SUBMIT} of several runs in one statement: queued, and listed in one new outbox row until
+     * their tasks are in Redis ({@link #dispatched(List)}).
+     *
+     * @return the id of their outbox row
+     */
+    public Uni<Long> submit(List<NewRun> runs) {
         int n = runs.size();
         UUID[] ids = new UUID[n];
         String[] pipelines = new String[n];
@@ -131,18 +148,20 @@ public class RunStore {
             created[i] = utc(run.createdAt());
         }
         return pool.preparedQuery(INSERT_MANY).execute(Tuple.of(ids, pipelines, queues, inputs, created))
-                .replaceWithVoid();
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /**
      * {@link RunTransition#SUBMIT} of a run with an Idempotency-Key and the hash of the request that created it.
      * Fails with a failure that {@link #isIdempotencyConflict} recognises when another run holds the key.
+     *
+     * @return the id of its outbox row
      */
-    public Uni<Void> submit(NewRun run, String idempotencyKey, String requestHash) {
+    public Uni<Long> submit(NewRun run, String idempotencyKey, String requestHash) {
         return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
                         .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
                         .addString(idempotencyKey).addString(requestHash))
-                .replaceWithVoid();
+                .map(rows -> rows.iterator().next().getLong(0));
     }
 
     /** Whether {@code failure} is the unique index on Idempotency-Keys refusing a second run with the same key. */
@@ -169,15 +188,21 @@ public class RunStore {
                 .map(RunStore::first));
     }
 
-    /** Records that these runs' tasks are in Redis (the outbox flag the sweeper looks at). */
+    /** Records that the tasks of every run of these outbox rows are in Redis: the rows go. */
+    public Uni<Void> dispatched(List<Long> outboxRows) {
+        return pool.preparedQuery("DELETE FROM outbox WHERE id = ANY($1)")
+                .execute(Tuple.of(outboxRows.toArray(Long[]::new))).replaceWithVoid();
+    }
+
+    /** Records that these runs' tasks are in Redis, for runs flagged undispatched (schema 4, or after data loss). */
     public Uni<Void> markDispatched(List<UUID> ids) {
-        return pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1)")
+        return pool.preparedQuery("UPDATE runs SET dispatched = true WHERE id = ANY($1) AND NOT dispatched")
                 .execute(Tuple.of(ids.toArray(UUID[]::new))).replaceWithVoid();
     }
 
     /** {@link RunTransition#UNDO_SUBMIT}: removes run {@code id} unless its task was dispatched; whether it did. */
     public Uni<Boolean> undoSubmit(UUID id) {
-        return applied(pool.preparedQuery("DELETE FROM runs WHERE id = $1 AND NOT dispatched AND "
+        return applied(pool.preparedQuery("DELETE FROM runs WHERE id = $1 AND " + UNDISPATCHED + " AND "
                 + UNDO_SUBMIT.guard()).execute(Tuple.of(id)));
     }
 
@@ -186,7 +211,8 @@ public class RunStore {
      * removed.
      */
     public Uni<Integer> undoSubmit(List<UUID> ids) {
-        return pool.preparedQuery("DELETE FROM runs WHERE id = ANY($1) AND NOT dispatched AND " + UNDO_SUBMIT.guard())
+        return pool.preparedQuery("DELETE FROM runs WHERE id = ANY($1) AND " + UNDISPATCHED + " AND "
+                        + UNDO_SUBMIT.guard())
                 .execute(Tuple.of(ids.toArray(UUID[]::new))).map(RowSet::rowCount);
     }
 

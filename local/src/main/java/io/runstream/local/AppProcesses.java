@@ -201,8 +201,12 @@ public final class AppProcesses implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: package the apps before running the e2e tests");
         }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
+        startupCache(jar.getParent()).ifPresent(command::add);
+        command.addAll(java.util.List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(jar.getParent().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -223,6 +227,21 @@ public final class AppProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + app + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The JVM option that makes an app start from the cache its build made for this JDK (deploy/jvm-app.sh has the
+     * same rule): the AOT cache {@code app.aot} (JDK 25+, trained by the integration tests), else the AppCDS archive
+     * {@code app-cds.jsa}, else none.
+     */
+    static java.util.Optional<String> startupCache(Path appDir) {
+        if (Files.isRegularFile(appDir.resolve("app.aot"))) {
+            return java.util.Optional.of("-XX:AOTCache=" + appDir.resolve("app.aot"));
+        }
+        if (Files.isRegularFile(appDir.resolve("app-cds.jsa"))) {
+            return java.util.Optional.of("-XX:SharedArchiveFile=" + appDir.resolve("app-cds.jsa"));
+        }
+        return java.util.Optional.empty();
     }
 
     private void awaitReady(int port, Process process) {

@@ -35,7 +35,9 @@ import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
  * <ul>
  *   <li>if Redis lost its data (the epoch key that PostgreSQL remembers is gone: a restart without persistence),
  *       every run that was queued or running goes back to queued and undispatched, since its task is gone;</li>
- *   <li>queued runs whose task never reached Redis (undispatched for longer than the grace) are dispatched.</li>
+ *   <li>queued runs whose task never reached Redis are dispatched: those of an outbox row older than the grace (the
+ *       api that wrote it died, or Redis failed, between the commit and the XADDs), and those flagged undispatched
+ *       for longer than the grace (by the re-queue above, or by apps of schema 4).</li>
  * </ul>
  * A task dispatched twice is harmless: the worker starts a run only from one task.
  */
@@ -88,7 +90,8 @@ public class Sweeper {
     Uni<Void> sweep() {
         long leaseMs = config.interval().toMillis() * 3;
         return failures.reported(LEASE.run(redis, List.of(keys.sweeperLease()), List.of(holder, leaseMs))
-                .chain(lease -> lease.toInteger() == 1 ? checkEpoch().chain(this::dispatchStranded)
+                .chain(lease -> lease.toInteger() == 1
+                        ? checkEpoch().chain(this::dispatchStranded).chain(this::dispatchOutbox)
                         : Uni.createFrom().voidItem()), Duration.ofMillis(leaseMs));
     }
 
@@ -137,6 +140,31 @@ public class Sweeper {
                 .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
                 .onItem().transformToUniAndConcatenate(this::dispatch)
                 .collect().last().replaceWithVoid();
+    }
+
+    /** The queued runs of outbox rows older than the grace, dispatched; then the rows go. */
+    private Uni<Void> dispatchOutbox(Void ignored) {
+        return pool.preparedQuery("""
+                        SELECT o.id AS outbox_row, r.id, r.pipeline, r.queue
+                          FROM outbox o LEFT JOIN runs r ON r.id = ANY(o.run_ids) AND r.status = 'queued'
+                         WHERE o.id IN (SELECT id FROM outbox WHERE created_at < now() - $1 * interval '1 millisecond'
+                                         ORDER BY id LIMIT $2)
+                         ORDER BY o.id""")
+                .execute(Tuple.of(config.grace().toMillis(), config.batch()))
+                .chain(rows -> {
+                    java.util.Map<Long, List<Row>> byOutboxRow = new java.util.LinkedHashMap<>();
+                    rows.forEach(row -> byOutboxRow.computeIfAbsent(row.getLong("outbox_row"),
+                            k -> new java.util.ArrayList<>()).add(row));
+                    return Multi.createFrom().iterable(byOutboxRow.entrySet())
+                            .onItem().transformToUniAndConcatenate(e -> Multi.createFrom().iterable(e.getValue())
+                                    .filter(run -> run.getUUID("id") != null)
+                                    .onItem().transformToUniAndConcatenate(run -> dispatcher.publish(run.getUUID("id"),
+                                                    run.getString("pipeline"), run.getString("queue"))
+                                            .invoke(() -> LOG.infof("Dispatched stranded run %s", run.getUUID("id"))))
+                                    .collect().last()
+                                    .chain(() -> store.dispatched(List.of(e.getKey()))))
+                            .collect().last().replaceWithVoid();
+                });
     }
 
     private Uni<Void> dispatch(Row run) {

@@ -1,5 +1,6 @@
 package io.runstream.api.run;
 
+import io.runstream.api.outbox.Outbox;
 import io.runstream.batch.Batcher;
 import io.runstream.run.RunStore;
 import io.runstream.run.RunStore.NewRun;
@@ -18,14 +19,19 @@ public class NewRuns {
     private static final int BATCH = 256;
     private static final int IN_FLIGHT = 4;
 
-    private final Batcher<NewRun, Void> inserts;
+    private final Batcher<NewRun, Long> inserts;
 
-    public NewRuns(RunStore store) {
-        this.inserts = Batcher.ofAll(store::submit, BATCH, IN_FLIGHT);
+    public NewRuns(RunStore store, Outbox outbox) {
+        this.inserts = new Batcher<>(runs -> store.submit(runs)
+                .invoke(row -> outbox.expect(row, runs.size()))
+                .map(row -> java.util.Collections.nCopies(runs.size(), row)), BATCH, IN_FLIGHT);
     }
 
-    /** Inserts {@code run} (status queued, not yet dispatched); completes once it is committed. */
-    public Uni<Void> insert(NewRun run) {
+    /**
+     * Inserts {@code run} (status queued, listed in its batch's outbox row); completes once it is committed, with
+     * the id of that row, to be {@link Outbox#settled settled} once the run's task is in Redis.
+     */
+    public Uni<Long> insert(NewRun run) {
         return inserts.submit(run);
     }
 }

@@ -3,6 +3,7 @@ package io.runstream.api.run;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.runstream.api.outbox.Dispatcher;
+import io.runstream.api.outbox.Outbox;
 import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
@@ -46,6 +47,7 @@ public class RunService {
     private final PipelineDirectory pipelines;
     private final java.util.Map<String, KnownQueue> knownQueues = new java.util.concurrent.ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
+    private final Outbox outbox;
     private final NewRuns newRuns;
     private final RedisKeys keys;
     private final MeterRegistry metrics;
@@ -53,8 +55,9 @@ public class RunService {
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
 
-    public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, NewRuns newRuns, RunstreamConfig config,
-                      MeterRegistry metrics, Redis redis, RunStore store) {
+    public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, Outbox outbox, NewRuns newRuns,
+                      RunstreamConfig config, MeterRegistry metrics, Redis redis, RunStore store) {
+        this.outbox = outbox;
         this.pipelines = pipelines;
         this.store = store;
         this.workers = config.workers();
@@ -151,7 +154,7 @@ public class RunService {
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                    .chain(() -> publishAll(runs))
+                    .chain(row -> publishAll(runs, row))
                     .map(x -> {
                         runs.forEach(this::countSubmitted);
                         return runs.stream().map(RunService::queued).toList();
@@ -203,10 +206,11 @@ public class RunService {
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {
         NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.input(),
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
-        Uni<Void> insert = idempotencyKey == null ? newRuns.insert(run) : store.submit(run, idempotencyKey, hash);
+        Uni<Long> insert = idempotencyKey == null ? newRuns.insert(run)
+                : store.submit(run, idempotencyKey, hash).invoke(row -> outbox.expect(row, 1));
         return insert
                 .onFailure(e -> !RunStore.isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
-                .chain(() -> publish(run))
+                .chain(row -> publish(run, row))
                 .invoke(() -> countSubmitted(run))
                 .map(x -> queued(run));
     }
@@ -225,12 +229,16 @@ public class RunService {
      * Publishes the tasks of a batch's runs; if they do not reach Redis, the runs are removed again (503), as
      * {@link #publish} does for one. Runs that could not be removed stay for the sweeper, and the caller gets 202.
      */
-    private Uni<Void> publishAll(List<NewRun> runs) {
+    private Uni<Void> publishAll(List<NewRun> runs, long outboxRow) {
         List<java.util.UUID> ids = runs.stream().map(NewRun::id).toList();
+        outbox.expect(outboxRow, 1);
         return dispatcher.publishAll(runs)
-                .invoke(() -> dispatcher.markAllDispatched(ids))
+                .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(ids)
                         .onItemOrFailure().transformToUni((removed, undoFailure) -> {
+                            if (undoFailure == null) {
+                                outbox.settled(outboxRow); // removed, or no longer waiting for a dispatch
+                            }
                             if (undoFailure == null && removed == ids.size()) {
                                 return Uni.createFrom().failure(Outages.classify("Redis", failure));
                             }
@@ -248,11 +256,14 @@ public class RunService {
      * told is the truth: the run does not exist (503, or 500 when the failure is not an outage). If it cannot be
      * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
      */
-    private Uni<Void> publish(NewRun run) {
+    private Uni<Void> publish(NewRun run, long outboxRow) {
         return dispatcher.publish(run.id(), run.pipeline(), run.queue())
-                .invoke(() -> dispatcher.markDispatched(run.id()))
+                .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(run.id())
                         .onItemOrFailure().transformToUni((undone, undoFailure) -> {
+                            if (undoFailure == null) {
+                                outbox.settled(outboxRow); // removed, or no longer waiting for a dispatch
+                            }
                             if (undoFailure == null && undone) {
                                 return Uni.createFrom().failure(Outages.classify("Redis", failure));
                             }
