@@ -43,9 +43,7 @@ public final class LuaScript {
 
     /** Runs the script with {@code keys} and {@code args}. */
     public Uni<Response> run(Redis redis, List<String> keys, List<?> args) {
-        return redis.send(request(Command.EVALSHA, sha1, keys, args))
-                .onFailure(LuaScript::unknownScript)
-                .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
+        return orByText(redis.send(request(Command.EVALSHA, sha1, keys, args)), redis, keys, args);
     }
 
     /**
@@ -53,8 +51,13 @@ public final class LuaScript {
      * retries every group in it); when Redis does not know the script, it is sent alone with EVAL on {@code redis}.
      */
     public Uni<Response> run(RedisPipeline pipeline, Redis redis, List<String> keys, List<?> args) {
-        return pipeline.send(List.of(request(Command.EVALSHA, sha1, keys, args))).map(List::getFirst)
-                .onFailure(LuaScript::unknownScript)
+        return orByText(pipeline.send(List.of(request(Command.EVALSHA, sha1, keys, args))).map(List::getFirst),
+                redis, keys, args);
+    }
+
+    /** {@code bySha}, or — when Redis does not know the script — the script sent alone with EVAL. */
+    private Uni<Response> orByText(Uni<Response> bySha, Redis redis, List<String> keys, List<?> args) {
+        return bySha.onFailure(LuaScript::unknownScript)
                 .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
     }
 

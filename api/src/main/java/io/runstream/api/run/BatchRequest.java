@@ -2,6 +2,7 @@ package io.runstream.api.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 
 import java.util.ArrayList;
@@ -43,6 +44,15 @@ final class BatchRequest {
             requests.add(SubmitRequest.item(runs.get(i), i));
         }
         return requests;
+    }
+
+    /**
+     * A 400 problem about item {@code index} of a batch ({@code runs[i]: } before the detail, member {@code index}),
+     * or about a lone submit when {@code index} is negative.
+     */
+    static ProblemException badItem(int index, Problem problem) {
+        return new ProblemException(index < 0 ? problem : new Problem(problem.type(), problem.title(),
+                problem.status(), "runs[" + index + "]: " + problem.detail(), problem.extensions()).with("index", index));
     }
 
     /** The answer: the runs recorded, in the order of the request. */

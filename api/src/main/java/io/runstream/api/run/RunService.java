@@ -182,9 +182,8 @@ public class RunService {
     }
 
     private static ProblemException wrongQueue(SubmitRequest request, String queue, int index) {
-        Problem problem = Problem.of(Response.Status.BAD_REQUEST, (index < 0 ? "" : "runs[" + index + "]: ")
-                + "pipeline '" + request.pipeline() + "' runs on queue '" + queue + "', not '" + request.queue() + "'");
-        return new ProblemException(index < 0 ? problem : problem.with("index", index));
+        return BatchRequest.badItem(index, Problem.of(Response.Status.BAD_REQUEST, "pipeline '" + request.pipeline()
+                + "' runs on queue '" + queue + "', not '" + request.queue() + "'"));
     }
 
     /**
@@ -302,10 +301,10 @@ public class RunService {
                 .onFailure().transform(e -> Outages.classify("Redis", e))
                 .map(known -> {
                     List<String> names = known.stream().map(PipelineInfo::name).toList();
-                    String detail = (index < 0 ? "" : "runs[" + index + "]: ") + "unknown pipeline '" + name + "'; known pipelines: "
+                    String detail = "unknown pipeline '" + name + "'; known pipelines: "
                             + (names.isEmpty() ? "none (no worker has advertised any yet)" : String.join(", ", names));
-                    Problem problem = Problem.of(Response.Status.BAD_REQUEST, detail).with("knownPipelines", names);
-                    throw new ProblemException(index < 0 ? problem : problem.with("index", index));
+                    throw BatchRequest.badItem(index, Problem.of(Response.Status.BAD_REQUEST, detail)
+                            .with("knownPipelines", names));
                 });
     }
 }

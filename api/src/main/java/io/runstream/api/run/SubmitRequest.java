@@ -3,9 +3,7 @@ package io.runstream.api.run;
 import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
-import jakarta.ws.rs.core.Response;
 import io.runstream.json.Json;
 
 import java.util.Iterator;
@@ -52,8 +50,7 @@ record SubmitRequest(String pipeline, String input, String queue) {
         try {
             return of(root);
         } catch (ProblemException e) {
-            throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "runs[" + index + "]: "
-                    + e.problem().detail()).with("index", index));
+            throw BatchRequest.badItem(index, e.problem());
         }
     }
 
