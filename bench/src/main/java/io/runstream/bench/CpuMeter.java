@@ -25,13 +25,17 @@ final class CpuMeter {
     private long redisCommandsAtStart;
 
     /** @param redisUri the Redis whose commands are counted too ({@code INFO stats}: every client's) */
-    CpuMeter(long apiPid, long workerPid, String redisUri) {
+    /**
+     * @param driverBackend the PostgreSQL backend of the driver's own queries: counted as the driver's, not
+     *                      PostgreSQL's
+     */
+    CpuMeter(long apiPid, long workerPid, String redisUri, long driverBackend) {
         this.redisUri = redisUri;
         components.put("api", x -> ticks(apiPid));
         components.put("worker", x -> ticks(workerPid));
-        components.put("postgres", x -> ticksOfCommand("postgres"));
+        components.put("postgres", x -> ticksOfCommand("postgres") - ticks(driverBackend));
         components.put("redis", x -> ticksOfCommand("redis-server"));
-        components.put("driver", x -> ticks(ProcessHandle.current().pid()));
+        components.put("driver", x -> ticks(ProcessHandle.current().pid()) + ticks(driverBackend));
     }
 
     void start() {
