@@ -48,6 +48,8 @@ public final class RunEventWriter {
     private List<Request> pending = new ArrayList<>();
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     private boolean writing;
+    /** The event {@link #statusHeld} holds back: written before anything else, or by {@link #writeEnd}. */
+    private RunEvent held;
 
     /**
      * @param events the pipeline this writer's event batches go through (shared by every writer of the process)
@@ -71,8 +73,34 @@ public final class RunEventWriter {
     }
 
     public void status(String status) {
-        ObjectNode data = Json.mapper().createObjectNode().put("status", status).put("attempt", attempt);
-        emit(RunEventType.STATUS, data.toString());
+        emit(RunEventType.STATUS, statusData(status));
+    }
+
+    private String statusData(String status) {
+        return Json.mapper().createObjectNode().put("status", status).put("attempt", attempt).toString();
+    }
+
+    /**
+     * A {@code status} event held back until the first of: another event is emitted (it goes first), {@link
+     * #release()}, or {@link #writeEnd}, which writes it in its own round trip — so that a run that ends at once
+     * costs one write for its announcement and its end instead of two. Ignored unless it is the first event.
+     */
+    public void statusHeld(String status) {
+        lock.lock();
+        try {
+            if (held == null && pending.isEmpty() && !writing) {
+                held = new RunEvent(RunEventType.STATUS, statusData(status));
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        status(status);
+    }
+
+    /** Writes the event {@link #statusHeld} holds back, if it still does. */
+    public void release() {
+        enqueue(null);
     }
 
     /**
@@ -120,8 +148,14 @@ public final class RunEventWriter {
             throw new IllegalArgumentException("a run ends in a terminal status, not " + status);
         }
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
-                Json.mapper().createObjectNode().put("status", status.wire()).put("attempt", attempt).toString()));
-        for (RunEvent event : outcome) {
+                statusData(status.wire())));
+        RunEvent announced = takeHeld();
+        List<RunEvent> events = announced == null ? outcome : new ArrayList<>(outcome.size() + 1);
+        if (announced != null) {
+            events.add(announced);
+            events.addAll(outcome);
+        }
+        for (RunEvent event : events) {
             args.add(event.type().wire());
             args.add(event.data());
         }
@@ -153,16 +187,38 @@ public final class RunEventWriter {
             redis.call('PUBLISH', ARGV[4], ARGV[5])
             return 1""");
 
-    private void emit(RunEventType type, String data) {
-        enqueue(Request.cmd(Command.XADD).arg(streamKey).arg("MAXLEN").arg("~").arg(maxlen).arg("*")
-                .arg("type").arg(type.wire()).arg("data").arg(data).arg("attempt").arg(attempt));
+    private RunEvent takeHeld() {
+        lock.lock();
+        try {
+            RunEvent event = held;
+            held = null;
+            return event;
+        } finally {
+            lock.unlock();
+        }
     }
 
+    private void emit(RunEventType type, String data) {
+        enqueue(xadd(type, data));
+    }
+
+    private Request xadd(RunEventType type, String data) {
+        return Request.cmd(Command.XADD).arg(streamKey).arg("MAXLEN").arg("~").arg(maxlen).arg("*")
+                .arg("type").arg(type.wire()).arg("data").arg(data).arg("attempt").arg(attempt);
+    }
+
+    /** Queues {@code request} (null: none) after the held event, if any, and starts writing unless it is. */
     private void enqueue(Request request) {
         lock.lock();
         try {
-            pending.add(request);
-            if (writing) {
+            if (held != null) {
+                pending.add(xadd(held.type(), held.data()));
+                held = null;
+            }
+            if (request != null) {
+                pending.add(request);
+            }
+            if (pending.isEmpty() || writing) {
                 return;
             }
             writing = true;

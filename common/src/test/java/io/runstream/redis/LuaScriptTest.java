@@ -2,9 +2,9 @@ package io.runstream.redis;
 
 import io.runstream.local.LocalInfrastructure;
 import io.vertx.mutiny.redis.client.Redis;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,20 +16,15 @@ class LuaScriptTest {
 
     private static final LuaScript INCR_BY = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
-    private OwnRedisClient own;
+    @RegisterExtension
+    final OwnRedisClient own = new OwnRedisClient();
     private Redis redis;
     private String uri;
 
     @BeforeEach
     void start() {
-        own = new OwnRedisClient();
         redis = own.redis();
         uri = own.uri();
-    }
-
-    @AfterEach
-    void stop() {
-        own.close();
     }
 
     @Test

@@ -5,9 +5,9 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,20 +25,15 @@ class RedisPipelineTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
 
-    private OwnRedisClient own;
+    @RegisterExtension
+    final OwnRedisClient own = new OwnRedisClient();
     private Redis redis;
     private String uri;
 
     @BeforeEach
     void start() {
-        own = new OwnRedisClient();
         redis = own.redis();
         uri = own.uri();
-    }
-
-    @AfterEach
-    void stop() {
-        own.close();
     }
 
     @Test

@@ -46,6 +46,15 @@ public interface WorkerConfig {
     @DurationMin(seconds = 0)
     Duration shutdownGrace();
 
+    /**
+     * How long an attempt's {@code status: running} event may wait to share a write with what follows it: the
+     * handler's first event, or the run's end (a run that ends at once costs one Redis round trip for both); 0
+     * writes it at once. Clients following the run see it at most this much later. Default is 20ms.
+     */
+    @WithDefault("20ms")
+    @DurationMin(millis = 0)
+    Duration runningEventDelay();
+
     /** How often due delayed tasks (retries) are moved to their queue's stream. Default is 200ms. */
     @WithDefault("200ms")
     @DurationMin(millis = 10)

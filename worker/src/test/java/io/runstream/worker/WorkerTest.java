@@ -101,6 +101,19 @@ class WorkerTest {
     }
 
     @Test
+    void aLongRunIsAnnouncedWhileItRuns() {
+        // a run's status: running waits up to running-event-delay to share the write of what follows it
+        UUID id = fixture.submit("sleep", "{\"ms\":3000}");
+
+        await().atMost(WAIT).until(() -> fixture.events(id).stream()
+                .anyMatch(e -> e.payload().get("data").contains("\"running\"")));
+        assertThat(fixture.status(id)).as("announced before it ends").isEqualTo("running");
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        assertThat(fixture.events(id)).extracting(e -> e.payload().get("type"))
+                .containsExactly("status", "result", "status");
+    }
+
+    @Test
     void aFailingRunIsRetriedWithBackoffThenFailsAfterItsLastAttempt() {
         UUID id = fixture.submit("fail", "{\"message\":\"disk on fire\"}");
 

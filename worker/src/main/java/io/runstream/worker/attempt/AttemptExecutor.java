@@ -13,6 +13,7 @@ import io.runstream.worker.handler.Ending;
 import io.runstream.worker.handler.RunCancelledException;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -34,15 +35,18 @@ public class AttemptExecutor {
     private final WorkerConfig config;
     private final ExecutorService virtualThreads;
     private final MeterRegistry metrics;
+    private final Vertx vertx;
 
     public AttemptExecutor(HandlerRegistry handlers, RunningAttempts running, RunEventWriters writers,
-                           WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics) {
+                           WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics,
+                           Vertx vertx) {
         this.handlers = handlers;
         this.running = running;
         this.writers = writers;
         this.config = config;
         this.virtualThreads = virtualThreads;
         this.metrics = metrics;
+        this.vertx = vertx;
     }
 
     /** Runs the handler of the started attempt {@code run}; the outcome never fails. */
@@ -53,7 +57,7 @@ public class AttemptExecutor {
         if (run.attempt() > 1) {
             events.reset();
         }
-        events.status(RunStatus.RUNNING.wire());
+        announce(events);
         Timer.Sample timing = Timer.start(metrics);
         Uni<Object> result;
         try {
@@ -70,6 +74,17 @@ public class AttemptExecutor {
                     .tag("outcome", tag(outcome)).description("Time handlers take per attempt").register(metrics));
             return outcome;
         });
+    }
+
+    /** {@code status: running}, held back for {@link WorkerConfig#runningEventDelay()} at most. */
+    private void announce(RunEventWriter events) {
+        long delay = config.runningEventDelay().toMillis();
+        if (delay == 0) {
+            events.status(RunStatus.RUNNING.wire());
+            return;
+        }
+        events.statusHeld(RunStatus.RUNNING.wire());
+        vertx.setTimer(delay, timer -> events.release());
     }
 
     private Outcome outcome(Attempt attempt, Object value, Throwable failure) {
