@@ -4,7 +4,7 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
 import io.runstream.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -13,7 +13,7 @@ import java.util.UUID;
  * Makes the {@link RunEventWriter}s of runs, on this process' Redis client and the configured stream settings; their
  * writes share two pipelines ({@link RedisPipeline}), so the writes of concurrent runs travel together.
  */
-@ApplicationScoped
+@Singleton
 public class RunEventWriters {
 
     /** Most writers' batches in one round trip, and round trips in flight at once, per kind of write. */

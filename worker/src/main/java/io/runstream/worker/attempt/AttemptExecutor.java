@@ -14,7 +14,7 @@ import io.runstream.worker.handler.RunCancelledException;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.ExecutorService;
@@ -24,7 +24,7 @@ import java.util.concurrent.ExecutorService;
  * over, then {@code status: running}), runs the pipeline's handler, and says how it ended as an {@link Outcome}. It
  * records nothing: that is the completer's job.
  */
-@ApplicationScoped
+@Singleton
 public class AttemptExecutor {
 
     private static final Logger LOG = Logger.getLogger(AttemptExecutor.class);

@@ -13,7 +13,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -31,7 +31,7 @@ import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
  * here (every {@code runstream.worker.cancel-poll-interval}, and after every resubscription) catches a cancel
  * whose notification was missed, e.g. because it came while the run was starting or Redis was reconnecting.
  */
-@ApplicationScoped
+@Singleton
 public class CancelListener {
 
     private static final Logger LOG = Logger.getLogger(CancelListener.class);

@@ -1,6 +1,6 @@
 package io.runstream.worker.attempt;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
  * its attempt, and what a stopping worker waits for. A concurrent map; the waiter for the last one to leave is
  * completed outside of it.
  */
-@ApplicationScoped
+@Singleton
 public class RunningAttempts {
 
     private static final Logger LOG = Logger.getLogger(RunningAttempts.class);

@@ -13,7 +13,7 @@ import io.runstream.worker.attempt.Attempt;
 import io.runstream.worker.attempt.Outcome;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
@@ -27,7 +27,7 @@ import java.util.UUID;
  * recorded. A write that fails is tried again ({@link StoreRetry}); if the worker stops first, the task is not
  * acknowledged and comes back.
  */
-@ApplicationScoped
+@Singleton
 public class Completer {
 
     private static final Logger LOG = Logger.getLogger(Completer.class);

@@ -16,7 +16,7 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
@@ -31,7 +31,7 @@ import java.util.TreeSet;
  * once however many workers look. Every {@code runstream.worker.delayed-poll-interval} (default 200 ms: below the
  * one-second resolution of {@code @Scheduled}, hence a {@link FrequentJob}).
  */
-@ApplicationScoped
+@Singleton
 public class DelayedTasks {
 
     private static final Logger LOG = Logger.getLogger(DelayedTasks.class);

@@ -6,7 +6,7 @@ import io.runstream.run.RunStore.End;
 import io.runstream.run.RunStore.Start;
 import io.runstream.run.RunStore.StartedRun;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import java.util.Optional;
 import java.util.UUID;
@@ -24,7 +24,7 @@ import java.util.UUID;
  *
  * <p>The returned Unis are lazy: each subscription (a {@link StoreRetry} retry among them) asks again.
  */
-@ApplicationScoped
+@Singleton
 public class RunWrites {
 
     /** Most runs in one statement: large enough for a worker's whole concurrency, small enough to stay short. */

@@ -3,7 +3,7 @@ package io.runstream.worker.complete;
 import io.runstream.log.FailureLog;
 import io.runstream.worker.WorkerConfig;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -14,7 +14,7 @@ import java.time.Duration;
  * another worker finishes the job. An outage is logged as one WARN when it starts, one a minute while it lasts (with
  * the number of failed writes) and one INFO when writes succeed again; each retry only at DEBUG.
  */
-@ApplicationScoped
+@Singleton
 public class StoreRetry {
 
     private static final Logger LOG = Logger.getLogger(StoreRetry.class);

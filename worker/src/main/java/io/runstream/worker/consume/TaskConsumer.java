@@ -14,7 +14,7 @@ import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -28,7 +28,7 @@ import java.time.Duration;
  * start its run's attempt in PostgreSQL (fenced by the task entry, batched by {@link RunWrites}), have the {@link AttemptExecutor} run it and the
  * {@link Completer} settle it. On SIGTERM (after the channel stopped reading) it waits for the runs in progress.
  */
-@ApplicationScoped
+@Singleton
 public class TaskConsumer {
 
     private static final Logger LOG = Logger.getLogger(TaskConsumer.class);

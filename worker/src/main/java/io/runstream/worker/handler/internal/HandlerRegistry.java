@@ -6,7 +6,7 @@ import io.runstream.worker.handler.ReactiveRunHandler;
 import io.runstream.worker.handler.RunContext;
 import io.runstream.worker.handler.RunHandler;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.spi.Bean;
@@ -26,7 +26,7 @@ import java.util.concurrent.Executor;
  * {@link Pipeline} name. Built once at start; a duplicate or missing name fails the start with a message naming
  * the beans involved.
  */
-@ApplicationScoped
+@Singleton
 public class HandlerRegistry {
 
     private final Map<String, Registered> handlers;
