@@ -24,8 +24,8 @@ final class CpuMeter {
     private Map<String, Long> start;
     private long redisCommandsAtStart;
 
-    /** @param redisUri the Redis whose commands are counted too ({@code INFO stats}: every client's) */
     /**
+     * @param redisUri      the Redis whose commands are counted too ({@code INFO stats}: every client's)
      * @param driverBackend the PostgreSQL backend of the driver's own queries: counted as the driver's, not
      *                      PostgreSQL's
      */

@@ -82,7 +82,7 @@ public final class RunEventWriter {
 
     /**
      * A {@code status} event held back until the first of: another event is emitted (it goes first), {@link
-     * #release()}, or {@link #writeEnd}, which writes it in its own round trip — so that a run that ends at once
+     * #release()}, or {@link #writeEnd}, which writes it in the end's round trip — so that a run that ends at once
      * costs one write for its announcement and its end instead of two. Ignored unless it is the first event.
      */
     public void statusHeld(String status) {
@@ -149,12 +149,12 @@ public final class RunEventWriter {
         }
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
                 statusData(status.wire())));
-        RunEvent announced = takeHeld();
-        List<RunEvent> events = announced == null ? outcome : new ArrayList<>(outcome.size() + 1);
+        List<RunEvent> events = new ArrayList<>(outcome.size() + 1);
+        RunEvent announced = takeHeld(); // nothing else was emitted after it: it goes first
         if (announced != null) {
             events.add(announced);
-            events.addAll(outcome);
         }
+        events.addAll(outcome);
         for (RunEvent event : events) {
             args.add(event.type().wire());
             args.add(event.data());
