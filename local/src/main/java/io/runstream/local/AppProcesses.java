@@ -196,17 +196,10 @@ public final class AppProcesses implements AutoCloseable {
     }
 
     private Process launch(String app, int port, Map<String, String> extraEnv) {
-        Path jar = ROOT.resolve(app + "/target/quarkus-app/quarkus-run.jar");
         Path log = log(app);
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: package the apps before running the e2e tests");
-        }
-        String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
-        startupCache(jar.getParent()).ifPresent(command::add);
-        command.addAll(java.util.List.of("-jar", jar.toString()));
+        java.util.List<String> command = command(app);
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(jar.getParent().toFile())
+                .directory(Path.of(command.get(command.size() - 1)).getParent().toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -227,6 +220,35 @@ public final class AppProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + app + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * How an app is started: its native executable ({@code target/runstream-<app>-*-runner}, from
+     * {@code ./mvnw package -Dnative}) when the system property {@code runstream.native} names it (e.g.
+     * {@code -Drunstream.native=worker}, or {@code api,worker}), else its fast-jar on this JVM with its start-up cache.
+     */
+    static java.util.List<String> command(String app) {
+        if (java.util.List.of(System.getProperty("runstream.native", "").split(",")).contains(app)) {
+            Path target = ROOT.resolve(app + "/target");
+            try (var files = Files.list(target)) {
+                Path runner = files.filter(f -> f.getFileName().toString().matches("runstream-" + app + "-.*-runner"))
+                        .filter(Files::isExecutable).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("runstream.native names " + app + " but " + target
+                                + " has no native executable: build it with ./mvnw package -Dnative -pl " + app));
+                return java.util.List.of(runner.toString());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + target + ": " + e.getMessage(), e);
+            }
+        }
+        Path jar = ROOT.resolve(app + "/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the apps before running the e2e tests");
+        }
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
+        startupCache(jar.getParent()).ifPresent(command::add);
+        command.addAll(java.util.List.of("-jar", jar.toString()));
+        return command;
     }
 
     /**
