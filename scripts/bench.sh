@@ -10,6 +10,9 @@
 #   scripts/bench.sh                                  # RUNS=3, every scenario (about an hour)
 #   RUNS=5 SCENARIOS="noop-throughput" scripts/bench.sh
 #   RUNS=3 SCENARIOS="streamed-output fanout" scripts/bench.sh
+#   NATIVE=worker SCENARIOS="noop-throughput crash-recovery startup" scripts/bench.sh
+#                          # the full path with the native worker (NATIVE=api,worker: both), built before with
+#                          # ./mvnw package -Dnative -DskipTests -pl worker -am; reported as system=runstream/native-worker
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -44,7 +47,7 @@ peer resumable-stream
 peer pg
 for run in $(seq "$RUNS"); do
   for scenario in $SCENARIOS; do
-    "$runstream_jdk/bin/java" -Drunstream.home="$PWD" -jar bench/target/runstream-bench-*.jar "$scenario" \
+    "$runstream_jdk/bin/java" -Drunstream.home="$PWD" ${NATIVE:+-Drunstream.native=$NATIVE} -jar bench/target/runstream-bench-*.jar "$scenario" \
       | tee -a "$out/runstream.txt"
     if has "$BULLMQ_SCENARIOS" "$scenario"; then
       (cd "$out/bullmq" && SKIP_INSTALL=1 RUNS=1 SCENARIOS="$scenario" ./run.sh 2>/dev/null | grep -v '^#') \
@@ -76,7 +79,10 @@ def medians(*paths):
                 continue
             # the full path's noop-throughput runs twice: bulk and single submits (path=http/bulk1000, http/single64)
             path = f.get("path", "-") + ("/" + f["submit"] if "submit" in f else "")
-            key = (f.get("system", "runstream"), f["scenario"], path)
+            # apps run as native executables are another system (native=worker: system=runstream/native-worker)
+            system = f.get("system", "runstream") + ("/native-" + f["native"].replace(",", "-")
+                                                      if f.get("native", "none") != "none" else "")
+            key = (system, f["scenario"], path)
             for k, v in f.items():
                 try:
                     number = float(v)

@@ -24,6 +24,8 @@ build_packages="autoconf make gcc g++ zip unzip file libasound2-dev libcups2-dev
 log() { echo "native-toolchain: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+[ "$(uname -s)/$(uname -m)" = Linux/x86_64 ] || die "this toolchain is written for Linux on x86-64 only (this is $(uname -s)/$(uname -m))"
+
 # ---- the JDK: a JDK 25 of exactly that update ----
 min_java=25
 . "$repo/.mvn/find-jdk.sh"
@@ -58,7 +60,9 @@ if [ -n "$missing" ]; then
   [ "$(id -u)" = 0 ] || die "missing Debian packages:$missing (install them, or run this as root)"
   log "installing:$missing"
   apt-get update -qq >&2 || log "apt-get update failed; trying the install with the lists there are"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2
+  mkdir -p "$cache"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing > "$cache/apt-install.log" 2>&1 \
+    || { tail -20 "$cache/apt-install.log" >&2; die "apt-get install failed (log: $cache/apt-install.log)"; }
 fi
 
 # ---- the JDK's static libraries, from Debian's openjdk-25 source (cached apart: they change only with the JDK) ----

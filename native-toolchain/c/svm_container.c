@@ -54,8 +54,8 @@ static long long read_limit(const char *dir, const char *name) {
     }
     char *end;
     long long value = strtoll(buf, &end, 10);
-    if (end == buf || value < 0) {
-        return -1;
+    if (end == buf || value < 0 || value >= (1LL << 62)) {
+        return -1; /* v1 says "no limit" with the largest page-aligned value */
     }
     return value;
 }
@@ -100,6 +100,7 @@ static int controller_dir(int version, const char *controller, char *out, size_t
         if (second == NULL) {
             continue;
         }
+        *first = '\0';
         *second = '\0';
         const char *controllers = first + 1;
         int match = 0;
@@ -159,6 +160,23 @@ static int controller_dir(int version, const char *controller, char *out, size_t
     return found;
 }
 
+/*
+ * Whether the unified (v2) hierarchy mounted at dir controls `controller`: its root lists the controllers that were
+ * given to v2 in cgroup.controllers. On a hybrid host (systemd's "hybrid" mode, and this project's CI machines) a
+ * cgroup2 mount exists but holds no controller: the limits are in the v1 hierarchies.
+ */
+static int v2_controls(const char *controller) {
+    char root[PATH_MAX], buf[512];
+    /* the process' own v2 directory lists what its parent enabled for it (at the root: all that v2 has) */
+    if (controller_dir(2, "", root, sizeof(root)) != 0 || read_line(root, "cgroup.controllers", buf, sizeof(buf)) != 0) {
+        return 0;
+    }
+    char list[600], wanted[64];
+    snprintf(list, sizeof(list), " %s ", buf);
+    snprintf(wanted, sizeof(wanted), " %s ", controller);
+    return strstr(list, wanted) != NULL;
+}
+
 int svm_container_initialize(int version) {
     if (version < SVM_CONTAINER_VERSION) {
         return ERROR_LIBCONTAINER_TOO_NEW;
@@ -168,14 +186,19 @@ int svm_container_initialize(int version) {
     }
     memory_dir[0] = cpu_dir[0] = '\0';
     cgroup_version = 0;
-    if (controller_dir(2, "", memory_dir, sizeof(memory_dir)) == 0 && access(memory_dir, R_OK) == 0) {
+    /* the memory controller decides the version, as the JVM decides it: v2 only where v2 really controls memory */
+    if (v2_controls("memory") && controller_dir(2, "", memory_dir, sizeof(memory_dir)) == 0) {
         cgroup_version = 2;
-        snprintf(cpu_dir, sizeof(cpu_dir), "%s", memory_dir);
-    } else if (controller_dir(1, "memory", memory_dir, sizeof(memory_dir)) == 0) {
+        if (v2_controls("cpu")) {
+            snprintf(cpu_dir, sizeof(cpu_dir), "%s", memory_dir);
+        }
+    } else if (controller_dir(1, "memory", memory_dir, sizeof(memory_dir)) == 0 && access(memory_dir, R_OK) == 0) {
         cgroup_version = 1;
         if (controller_dir(1, "cpu", cpu_dir, sizeof(cpu_dir)) != 0) {
             cpu_dir[0] = '\0';
         }
+    } else {
+        memory_dir[0] = '\0';
     }
     return cgroup_version == 0 ? SUCCESS_IS_NOT_CONTAINERIZED : SUCCESS_IS_CONTAINERIZED;
 }
@@ -185,7 +208,7 @@ size_t svm_container_physical_memory(void) {
     return pages > 0 && page_size > 0 ? (size_t) pages * (size_t) page_size : 0;
 }
 
-/* A limit at or above physical memory (v1's "unlimited" is a page-rounded LLONG_MAX) is no limit. */
+/* A limit at or above physical memory is no limit. */
 static long long bounded(long long limit) {
     long long physical = (long long) svm_container_physical_memory();
     return limit < 0 || (physical > 0 && limit >= physical) ? -1 : limit;

@@ -101,8 +101,11 @@ public final class Bench {
         return lines;
     }
 
+    /** The line of a full-path scenario; {@code native=} names the apps that ran as native executables. */
     private static String line(String scenario, Map<String, Object> result) {
-        return "system=runstream path=http scenario=" + scenario + " " + result.entrySet().stream()
+        String nativeApps = System.getProperty("runstream.native", "");
+        return "system=runstream path=http scenario=" + scenario + " native=" + (nativeApps.isBlank() ? "none" : nativeApps)
+                + " " + result.entrySet().stream()
                 .map(e -> e.getKey() + "=" + format(e.getValue())).collect(Collectors.joining(" "));
     }
 

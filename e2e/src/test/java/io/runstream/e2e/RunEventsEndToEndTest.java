@@ -8,6 +8,7 @@ import io.runstream.local.SseRecorder;
 import io.runstream.local.SseRecorder.Event;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -30,6 +31,7 @@ import static org.awaitility.Awaitility.await;
  * Runs' output as Server-Sent Events, through the packaged api and worker: order, completeness and exactly-once
  * delivery for one and for many clients, resume, gaps, late subscribers, api restarts, and cancellation.
  */
+@Tag(AppProcesses.NATIVE_TAG)
 class RunEventsEndToEndTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

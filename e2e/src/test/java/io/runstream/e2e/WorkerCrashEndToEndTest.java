@@ -5,6 +5,7 @@ import io.runstream.local.AppProcesses;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Workers that die or are stopped mid-run: their runs complete elsewhere, each with one recorded outcome. */
+@Tag(AppProcesses.NATIVE_TAG)
 class WorkerCrashEndToEndTest {
 
     /** A dead worker's tasks are reclaimed 2 s after its last heartbeat. */

@@ -26,6 +26,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AppProcesses implements AutoCloseable {
 
+    /**
+     * The JUnit tag of the end-to-end tests that also run against the native executables: {@code ./mvnw verify
+     * -Dnative} runs only these in {@code e2e/}, with {@code runstream.native} naming the apps to start native.
+     */
+    public static final String NATIVE_TAG = "native";
+
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 

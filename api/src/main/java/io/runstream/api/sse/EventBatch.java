@@ -16,11 +16,10 @@ import java.util.List;
  */
 record EventBatch(List<StreamEvent> events, Buffer frames, int minAttempt, int maxAttempt) {
 
-    static final EventBatch EMPTY = new EventBatch(List.of(), Buffer.buffer(), Integer.MAX_VALUE, 0);
-
     static EventBatch of(List<StreamEvent> events) {
         if (events.isEmpty()) {
-            return EMPTY;
+            // not a shared constant: a Buffer holds a Netty buffer, which a native image cannot keep in its image heap
+            return new EventBatch(List.of(), Buffer.buffer(0), Integer.MAX_VALUE, 0);
         }
         int length = 0;
         for (StreamEvent event : events) {

@@ -4,6 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * One SSE connection following a run. Confined to its connection's event loop ({@link #context}): every method
  * but {@link #ended()} runs there, and the tail reaches it only by posting tasks to that context, so nothing a
@@ -15,7 +17,11 @@ import io.vertx.core.http.HttpServerResponse;
  */
 final class SseClient {
 
-    private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
+    /**
+     * Bytes, not a {@link Buffer}: a Buffer holds a Netty buffer, which a native image cannot keep in its image heap
+     * (the builder initializes this class at build time when it can, and refused the build).
+     */
+    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     final Context context;
     private final HttpServerResponse response;
@@ -79,7 +85,7 @@ final class SseClient {
     }
 
     void keepAlive() {
-        send(KEEP_ALIVE);
+        send(Buffer.buffer(KEEP_ALIVE));
     }
 
     /** Writes the {@code end} frame and ends the response: nothing more is coming. */
