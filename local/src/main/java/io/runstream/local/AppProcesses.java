@@ -292,7 +292,9 @@ public final class AppProcesses implements AutoCloseable {
                 throw new IllegalStateException("interrupted while waiting for port " + port, e);
             }
             try {
-                Thread.sleep(100); // polling a process that is starting; no test framework in main code
+                // polling a process that is starting (no test framework in main code), finely: a native app is
+                // ready in tens of milliseconds, and the benchmarks' start-up figures are this loop's
+                Thread.sleep(10);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for port " + port, e);
