@@ -66,38 +66,41 @@ public class RunStore {
     private static final String IDEMPOTENCY_INDEX = "runs_idempotency_key";
     /** Whether a run may start from the task entry {@code entry_id}: START, or RESTART by that same entry. */
     private static final String MAY_START = "(" + START.guard() + " OR (" + RESTART.guard()
-            + " AND task_id = wanted.entry_id))";
+            + " AND task_id = w.entry_id))";
     /**
-     * START / RESTART of many runs. The rows are locked first, in id order ({@code locked}), so that concurrent
-     * batches — of this worker and of others — wait for each other instead of deadlocking; the update re-checks
-     * the guard on the row it locked.
+     * START / RESTART of many runs. Each run is found by its id and locked ({@code locked}: a lateral primary-key
+     * lookup per requested run, the requests sorted by id, so the rows are locked in id order and concurrent batches
+     * — of this worker and of others — wait for each other instead of deadlocking); its guard is checked on the row
+     * as locked (a row changed meanwhile is re-read and re-checked), and the update then finds each locked row by its
+     * id alone. Nothing here lets the planner reach runs through the status index: with statistics older than a
+     * burst of submits it read the whole queued backlog for every batch (EXPLAIN: 20,000 rows for a batch of 50).
+     * Public, as {@link #END_MANY}, for the test that checks what their plans read.
      */
-    private static final String START_MANY = """
-            WITH wanted AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(run_id, entry_id)
-            ), locked AS (
-                SELECT runs.id FROM runs JOIN wanted ON runs.id = wanted.run_id
-                 WHERE %1$s ORDER BY runs.id FOR UPDATE OF runs
+    public static final String START_MANY = """
+            WITH locked AS (
+                SELECT r.id, w.entry_id
+                  FROM (SELECT * FROM unnest($1::uuid[], $2::text[]) AS w(run_id, entry_id) ORDER BY run_id) w
+                 CROSS JOIN LATERAL (SELECT runs.id FROM runs WHERE runs.id = w.run_id AND %1$s FOR UPDATE) r
             )
             UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = now(), updated_at = now(),
-                            result = NULL, task_id = wanted.entry_id
-              FROM wanted
-             WHERE runs.id = wanted.run_id AND runs.id IN (SELECT id FROM locked) AND %1$s
+                            result = NULL, task_id = locked.entry_id
+              FROM locked
+             WHERE runs.id = locked.id AND runs.id = ANY($1)
             RETURNING runs.id, runs.task_id, runs.pipeline, runs.attempt, runs.input""".formatted(MAY_START);
-    /** COMPLETE / FAIL / CANCEL_RUNNING (one guard) of many attempts; rows locked in id order as for starts. */
-    private static final String END_MANY = """
-            WITH outcome AS (
-                SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
-                    AS o(run_id, run_attempt, new_status, new_result, new_error)
-            ), locked AS (
-                SELECT runs.id FROM runs JOIN outcome ON runs.id = outcome.run_id
-                 WHERE attempt = outcome.run_attempt AND %1$s ORDER BY runs.id FOR UPDATE OF runs
+    /** COMPLETE / FAIL / CANCEL_RUNNING (one guard) of many attempts, each fenced by its attempt; locked as starts. */
+    public static final String END_MANY = """
+            WITH locked AS (
+                SELECT r.id, o.new_status, o.new_result, o.new_error
+                  FROM (SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
+                            AS o(run_id, run_attempt, new_status, new_result, new_error) ORDER BY run_id) o
+                 CROSS JOIN LATERAL (SELECT runs.id FROM runs
+                                      WHERE runs.id = o.run_id AND runs.attempt = o.run_attempt AND %1$s
+                                      FOR UPDATE) r
             )
-            UPDATE runs SET status = outcome.new_status, result = outcome.new_result, error = outcome.new_error,
+            UPDATE runs SET status = locked.new_status, result = locked.new_result, error = locked.new_error,
                             completed_at = now(), updated_at = now()
-              FROM outcome
-             WHERE runs.id = outcome.run_id AND runs.id IN (SELECT id FROM locked)
-               AND attempt = outcome.run_attempt AND %1$s
+              FROM locked
+             WHERE runs.id = locked.id AND runs.id = ANY($1)
             RETURNING runs.id""".formatted(COMPLETE.guard());
 
     private final Pool pool;
