@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,20 @@ class DemoPipelinesEndToEndTest {
         } finally {
             apps.close();
         }
+    }
+
+    /**
+     * The JVM worker runs with the options its build put beside it (worker/src/main/jvm/jvm.options): the serial
+     * collector, a small initial heap, C1 only — read from the running JVM, not from the file.
+     */
+    @Test
+    void theJvmWorkerRunsWithTheOptionsItsBuildShips() throws Exception {
+        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        Process jcmd = new ProcessBuilder(java.resolveSibling("jcmd").toString(),
+                Long.toString(apps.workerPid(0)), "VM.flags").redirectErrorStream(true).start();
+        String flags = new String(jcmd.getInputStream().readAllBytes());
+        assertThat(jcmd.waitFor()).as("jcmd: %s", flags).isZero();
+        assertThat(flags).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialHeapSize=16777216");
     }
 
     @Test

@@ -231,7 +231,8 @@ public final class AppProcesses implements AutoCloseable {
     /**
      * How an app is started: its native executable ({@code target/runstream-<app>-*-runner}, from
      * {@code ./mvnw package -Dnative}) when the system property {@code runstream.native} names it (e.g.
-     * {@code -Drunstream.native=worker}, or {@code api,worker}), else its fast-jar on this JVM with its start-up cache.
+     * {@code -Drunstream.native=worker}, or {@code api,worker}), else its fast-jar on this JVM with its start-up cache
+     * and the JVM options its build put beside it ({@code jvm.options}), as deploy/jvm-app.sh starts it.
      */
     static java.util.List<String> command(String app) {
         if (java.util.List.of(System.getProperty("runstream.native", "").split(",")).contains(app)) {
@@ -253,6 +254,10 @@ public final class AppProcesses implements AutoCloseable {
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
         startupCache(jar.getParent()).ifPresent(command::add);
+        Path options = jar.getParent().resolve("jvm.options");
+        if (Files.isRegularFile(options)) {
+            command.add("@" + options); // the app's own JVM options (the worker's: its heap and collector)
+        }
         command.addAll(java.util.List.of("-jar", jar.toString()));
         return command;
     }
