@@ -253,28 +253,28 @@ public final class AppProcesses implements AutoCloseable {
         }
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
-        startupCache(jar.getParent()).ifPresent(command::add);
-        Path options = jar.getParent().resolve("jvm.options");
-        if (Files.isRegularFile(options)) {
-            command.add("@" + options); // the app's own JVM options (the worker's: its heap and collector)
-        }
+        command.addAll(jvmOptions(jar.getParent()));
         command.addAll(java.util.List.of("-jar", jar.toString()));
         return command;
     }
 
     /**
-     * The JVM option that makes an app start from the cache its build made for this JDK (deploy/jvm-app.sh has the
-     * same rule): the AOT cache {@code app.aot} (JDK 25+, trained by the integration tests), else the AppCDS archive
-     * {@code app-cds.jsa}, else none.
+     * The JVM options its build made for an app, as deploy/jvm-app.sh applies them: the start-up cache for this JDK
+     * (the AOT cache {@code app.aot}, JDK 25+, trained by the integration tests, else the AppCDS archive
+     * {@code app-cds.jsa}, else none), then the app's own options, {@code jvm.options} as an argument file (the
+     * worker's: its collector, heap and JIT), when there is one.
      */
-    static java.util.Optional<String> startupCache(Path appDir) {
+    static java.util.List<String> jvmOptions(Path appDir) {
+        java.util.List<String> options = new java.util.ArrayList<>();
         if (Files.isRegularFile(appDir.resolve("app.aot"))) {
-            return java.util.Optional.of("-XX:AOTCache=" + appDir.resolve("app.aot"));
+            options.add("-XX:AOTCache=" + appDir.resolve("app.aot"));
+        } else if (Files.isRegularFile(appDir.resolve("app-cds.jsa"))) {
+            options.add("-XX:SharedArchiveFile=" + appDir.resolve("app-cds.jsa"));
         }
-        if (Files.isRegularFile(appDir.resolve("app-cds.jsa"))) {
-            return java.util.Optional.of("-XX:SharedArchiveFile=" + appDir.resolve("app-cds.jsa"));
+        if (Files.isRegularFile(appDir.resolve("jvm.options"))) {
+            options.add("@" + appDir.resolve("jvm.options"));
         }
-        return java.util.Optional.empty();
+        return options;
     }
 
     private void awaitReady(int port, Process process) {
