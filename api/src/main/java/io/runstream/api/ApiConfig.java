@@ -1,9 +1,8 @@
 package io.runstream.api;
 
+import io.runstream.config.SettingChecks;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import jakarta.validation.constraints.Min;
-import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 
@@ -13,28 +12,40 @@ public interface ApiConfig {
 
     /** Largest accepted {@code POST /api/runs} body, in bytes; larger ones get 413. Default is 1048576 (1 MiB). */
     @WithDefault("1048576")
-    @Min(1)
     int maxBodyBytes();
 
     /** Page size of {@code GET /api/runs} when no {@code limit} is given. Default is 50. */
     @WithDefault("50")
-    @Min(1)
     int defaultPageSize();
 
     /** Largest {@code limit} of {@code GET /api/runs}. Default is 500. */
     @WithDefault("500")
-    @Min(1)
     int maxPageSize();
 
     /** {@code Retry-After} sent with 503 when Redis or PostgreSQL is unavailable, in seconds. Default is 5. */
     @WithDefault("5")
-    @Min(1)
     int retryAfterSeconds();
 
     /** How often the {@code runstream_queue_*} gauges are refreshed. Default is 5s. */
     @WithDefault("5s")
-    @DurationMin(seconds = 1) // the resolution of @Scheduled
     Duration queueMetricsInterval();
+
+    /** Adds what is wrong with these settings to {@code checks}. */
+    default SettingChecks check(SettingChecks checks) {
+        Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
+        return checks.atLeast("runstream.api.max-body-bytes", maxBodyBytes(), 1)
+                .atLeast("runstream.api.default-page-size", defaultPageSize(), 1)
+                .atLeast("runstream.api.max-page-size", maxPageSize(), 1)
+                .atLeast("runstream.api.retry-after-seconds", retryAfterSeconds(), 1)
+                .atLeast("runstream.api.queue-metrics-interval", queueMetricsInterval(), second)
+                .atLeast("runstream.api.sse.keep-alive", sse().keepAlive(), Duration.ofMillis(100))
+                .atLeast("runstream.api.sse.batch", sse().batch(), 1)
+                .atLeast("runstream.api.sse.history", sse().history(), 0)
+                .atLeast("runstream.api.sse.terminal-grace", sse().terminalGrace(), Duration.ZERO)
+                .atLeast("runstream.api.sweep.interval", sweep().interval(), second)
+                .atLeast("runstream.api.sweep.grace", sweep().grace(), Duration.ZERO)
+                .atLeast("runstream.api.sweep.batch", sweep().batch(), 1);
+    }
 
     /** Settings of the run event streams ({@code GET /api/runs/{id}/events}). */
     Sse sse();
@@ -43,12 +54,10 @@ public interface ApiConfig {
     interface Sse {
         /** How often an idle SSE connection gets a comment line, and tails re-read in case of a lost notification. Default is 15s. */
         @WithDefault("15s")
-        @DurationMin(millis = 100)
         Duration keepAlive();
 
         /** Most events one XRANGE reads. Default is 500. */
         @WithDefault("500")
-        @Min(1)
         int batch();
 
         /**
@@ -56,7 +65,6 @@ public interface ApiConfig {
          * (e.g. from the start of a young run) is served from memory instead of reading Redis. Default is 500.
          */
         @WithDefault("500")
-        @Min(0)
         int history();
 
         /**
@@ -64,7 +72,6 @@ public interface ApiConfig {
          * it gets the end from PostgreSQL. Default is 1s.
          */
         @WithDefault("1s")
-        @DurationMin(millis = 0)
         Duration terminalGrace();
     }
 
@@ -75,17 +82,14 @@ public interface ApiConfig {
     interface Sweep {
         /** How often the sweeper runs (on one replica at a time). Default is 5s. */
         @WithDefault("5s")
-        @DurationMin(seconds = 1) // the resolution of @Scheduled
         Duration interval();
 
         /** How long a new run may stay undispatched before the sweeper dispatches it. Default is 10s. */
         @WithDefault("10s")
-        @DurationMin(millis = 0)
         Duration grace();
 
         /** Most runs one pass dispatches. Default is 500. */
         @WithDefault("500")
-        @Min(1)
         int batch();
     }
 }

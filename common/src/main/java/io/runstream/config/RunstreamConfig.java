@@ -3,9 +3,6 @@ package io.runstream.config;
 import io.runstream.keys.RedisKeys;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
-import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 
@@ -18,7 +15,6 @@ public interface RunstreamConfig {
      * Default is {@code runstream}.
      */
     @WithDefault("runstream")
-    @NotBlank
     String keyPrefix();
 
     /** Settings of runs' event streams, shared by the worker (which writes them) and the api (which writes a cancel). */
@@ -28,12 +24,10 @@ public interface RunstreamConfig {
     interface Events {
         /** Approximate cap of a run's event stream (XADD MAXLEN ~). Default is 1000. */
         @WithDefault("1000")
-        @Min(1)
         long maxlen();
 
         /** How long a run's event stream is kept after its terminal event. Default is 24h. */
         @WithDefault("24h")
-        @DurationMin(seconds = 1)
         Duration ttl();
     }
 
@@ -44,7 +38,6 @@ public interface RunstreamConfig {
     interface Workers {
         /** How often a worker advertises its pipelines in the pipeline directory. Default is 5s. */
         @WithDefault("5s")
-        @DurationMin(seconds = 1) // the resolution of @Scheduled
         Duration heartbeatInterval();
 
         /**
@@ -52,8 +45,17 @@ public interface RunstreamConfig {
          * than the heartbeat interval. Default is 15s.
          */
         @WithDefault("15s")
-        @DurationMin(seconds = 1)
         Duration liveness();
+    }
+
+    /** Adds what is wrong with these settings to {@code checks}. */
+    default SettingChecks check(SettingChecks checks) {
+        return checks.notBlank("runstream.key-prefix", keyPrefix())
+                .atLeast("runstream.events.maxlen", events().maxlen(), 1)
+                .atLeast("runstream.events.ttl", events().ttl(), Duration.ofSeconds(1))
+                // the resolution of @Scheduled
+                .atLeast("runstream.workers.heartbeat-interval", workers().heartbeatInterval(), Duration.ofSeconds(1))
+                .atLeast("runstream.workers.liveness", workers().liveness(), Duration.ofSeconds(1));
     }
 
     /** The key layout under {@link #keyPrefix()}. */

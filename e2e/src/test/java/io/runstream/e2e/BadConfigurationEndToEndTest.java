@@ -35,9 +35,28 @@ class BadConfigurationEndToEndTest {
     }
 
     @Test
+    void aWorkerNamesEverySettingOutOfRangeAtOnce() throws Exception {
+        assertThatThrownBy(() -> apps.startWorker(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "0",
+                "RUNSTREAM_WORKER_RETRY_JITTER", "1.5", "RUNSTREAM_EVENTS_MAXLEN", "0")))
+                .hasMessageContaining("died at start");
+        assertThat(Files.readString(apps.log("worker"))).contains(
+                "runstream.worker.concurrency must be at least 1, was 0",
+                "runstream.worker.retry.jitter must be from 0.0 to 1.0, was 1.5",
+                "runstream.events.maxlen must be at least 1, was 0");
+    }
+
+    @Test
     void anApiThatWouldSweepFasterThanItsSchedulerCanDoesNotStart() throws Exception {
         assertThatThrownBy(() -> apps.startApi(Map.of("RUNSTREAM_API_SWEEP_INTERVAL", "100ms")))
                 .hasMessageContaining("died at start");
         assertThat(Files.readString(apps.log("api"))).contains("runstream.api.sweep.interval");
+    }
+
+    @Test
+    void anApiWithAPageOfNothingDoesNotStart() throws Exception {
+        assertThatThrownBy(() -> apps.startApi(Map.of("RUNSTREAM_API_MAX_PAGE_SIZE", "0")))
+                .hasMessageContaining("died at start");
+        assertThat(Files.readString(apps.log("api"))).contains(
+                "runstream.api.max-page-size must be at least 1, was 0");
     }
 }

@@ -1,11 +1,8 @@
 package io.runstream.worker;
 
+import io.runstream.config.SettingChecks;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import jakarta.validation.constraints.DecimalMax;
-import jakarta.validation.constraints.DecimalMin;
-import jakarta.validation.constraints.Min;
-import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 import java.util.Map;
@@ -17,7 +14,6 @@ public interface WorkerConfig {
 
     /** Most runs executing at once in this process ({@code RUNSTREAM_WORKER_CONCURRENCY}). Default is 10. */
     @WithDefault("10")
-    @Min(1)
     int concurrency();
 
     /**
@@ -28,22 +24,18 @@ public interface WorkerConfig {
 
     /** Pause between attempts to record a run's state while PostgreSQL is unavailable. Default is 1s. */
     @WithDefault("1s")
-    @DurationMin(millis = 1)
     Duration storeRetryBackoff();
 
     /** How often running runs are checked for a cancel whose notification was missed. Default is 1s. */
     @WithDefault("1s")
-    @DurationMin(seconds = 1) // the resolution of @Scheduled
     Duration cancelPollInterval();
 
     /** Deliveries of one task after which it is a poison entry: dead-lettered and its run failed. Default is 5. */
     @WithDefault("5")
-    @Min(1)
     int maxDeliveries();
 
     /** How long a stopping worker lets its runs finish before leaving them to other workers. Default is 30s. */
     @WithDefault("30s")
-    @DurationMin(seconds = 0)
     Duration shutdownGrace();
 
     /**
@@ -52,23 +44,45 @@ public interface WorkerConfig {
      * writes it at once. Clients following the run see it at most this much later. Default is 20ms.
      */
     @WithDefault("20ms")
-    @DurationMin(millis = 0)
     Duration runningEventDelay();
 
     /** How often due delayed tasks (retries) are moved to their queue's stream. Default is 200ms. */
     @WithDefault("200ms")
-    @DurationMin(millis = 10)
     Duration delayedPollInterval();
 
     /** How often dead consumers are looked for in the workers' group. Default is 1m. */
     @WithDefault("1m")
-    @DurationMin(seconds = 1) // the resolution of @Scheduled
     Duration consumerCleanupInterval();
 
     /** A consumer with nothing pending that has not read for this long is dead and removed. Default is 10m. */
     @WithDefault("10m")
-    @DurationMin(millis = 100)
     Duration deadConsumerIdle();
+
+    /** Adds what is wrong with these settings to {@code checks}. */
+    default SettingChecks check(SettingChecks checks) {
+        Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
+        checks.atLeast("runstream.worker.concurrency", concurrency(), 1)
+                .atLeast("runstream.worker.store-retry-backoff", storeRetryBackoff(), Duration.ofMillis(1))
+                .atLeast("runstream.worker.cancel-poll-interval", cancelPollInterval(), second)
+                .atLeast("runstream.worker.max-deliveries", maxDeliveries(), 1)
+                .atLeast("runstream.worker.shutdown-grace", shutdownGrace(), Duration.ZERO)
+                .atLeast("runstream.worker.running-event-delay", runningEventDelay(), Duration.ZERO)
+                .atLeast("runstream.worker.delayed-poll-interval", delayedPollInterval(), Duration.ofMillis(10))
+                .atLeast("runstream.worker.consumer-cleanup-interval", consumerCleanupInterval(), second)
+                .atLeast("runstream.worker.dead-consumer-idle", deadConsumerIdle(), Duration.ofMillis(100))
+                .atLeast("runstream.worker.retry.max-attempts", retry().maxAttempts(), 1)
+                .atLeast("runstream.worker.retry.base-delay", retry().baseDelay(), Duration.ZERO)
+                .atLeast("runstream.worker.retry.max-delay", retry().maxDelay(), Duration.ZERO)
+                .within("runstream.worker.retry.jitter", retry().jitter(), 0, 1);
+        pipelines().forEach((name, settings) -> {
+            String prefix = "runstream.worker.pipelines.\"" + name + "\".retry.";
+            RetryOverride retry = settings.retry();
+            retry.maxAttempts().ifPresent(n -> checks.atLeast(prefix + "max-attempts", n, 1));
+            retry.baseDelay().ifPresent(d -> checks.atLeast(prefix + "base-delay", d, Duration.ZERO));
+            retry.maxDelay().ifPresent(d -> checks.atLeast(prefix + "max-delay", d, Duration.ZERO));
+        });
+        return checks;
+    }
 
     /** Retry policy of every pipeline that does not override it. */
     Retry retry();
@@ -82,22 +96,18 @@ public interface WorkerConfig {
     interface Retry {
         /** Attempts a run gets in all, the first included. Default is 3. */
         @WithDefault("3")
-        @Min(1)
         int maxAttempts();
 
         /** Delay before the second attempt; it doubles for each further one. Default is 1s. */
         @WithDefault("1s")
-        @DurationMin(millis = 0)
         Duration baseDelay();
 
         /** Longest delay between attempts. Default is 5m. */
         @WithDefault("5m")
-        @DurationMin(millis = 0)
         Duration maxDelay();
 
         /** Random spread of each delay, as a fraction of it (0.2: ±20 %). Default is 0.2. */
         @WithDefault("0.2")
-        @DecimalMin("0") @DecimalMax("1")
         double jitter();
     }
 
@@ -110,12 +120,12 @@ public interface WorkerConfig {
     /** A pipeline's departures from the default retry policy. */
     interface RetryOverride {
         /** @see Retry#maxAttempts() */
-        Optional<@Min(1) Integer> maxAttempts();
+        Optional<Integer> maxAttempts();
 
         /** @see Retry#baseDelay() */
-        Optional<@DurationMin(millis = 0) Duration> baseDelay();
+        Optional<Duration> baseDelay();
 
         /** @see Retry#maxDelay() */
-        Optional<@DurationMin(millis = 0) Duration> maxDelay();
+        Optional<Duration> maxDelay();
     }
 }

@@ -61,10 +61,6 @@ public class TaskConsumer {
         this.running = running;
         this.handlers = handlers;
         this.config = config;
-        if (config.concurrency() < 1) {
-            throw new IllegalArgumentException("runstream.worker.concurrency must be at least 1, was "
-                    + config.concurrency());
-        }
     }
 
     void start(@Observes StartupEvent event) {
