@@ -2,7 +2,7 @@
 # Runs a packaged Runstream app (a Quarkus fast-jar directory: quarkus-run.jar, lib/, app/) on the JVM, from its
 # own directory, with the start-up cache its build made for this JDK: the AOT cache (app.aot, JDK 25+, trained by the
 # integration tests) or else the AppCDS archive (app-cds.jsa); without either it simply starts slower; and with the
-# JVM options its build put beside it (jvm.options, an argument file: the worker's), before the ones given here, which
+# JVM options its build put beside it (jvm.options, an argument file: each app ships one), before the ones given here, which
 # override them (a -XX flag's last value wins; another collector needs the file's turned off, e.g.
 # -XX:-UseSerialGC -XX:+UseG1GC). The same rule is in io.runstream.local.AppProcesses (tests, benchmarks,
 # ./start-local).

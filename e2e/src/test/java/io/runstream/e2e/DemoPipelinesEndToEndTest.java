@@ -55,17 +55,25 @@ class DemoPipelinesEndToEndTest {
     }
 
     /**
-     * The JVM worker runs with the options its build put beside it (worker/src/main/jvm/jvm.options): the serial
-     * collector, a small initial heap, C1 only — read from the running JVM, not from the file.
+     * The JVM apps run with the options their builds put beside them ({api,worker}/src/main/jvm/jvm.options): the
+     * serial collector and a small initial heap, the worker C1 only, the api C2 too — read from the running JVMs, not
+     * from the files.
      */
     @Test
-    void theJvmWorkerRunsWithTheOptionsItsBuildShips() throws Exception {
+    void theJvmAppsRunWithTheOptionsTheirBuildsShip() throws Exception {
+        List<String> both = List.of("-XX:+UseSerialGC", "-XX:InitialHeapSize=16777216");
+        assertThat(flags(apps.apiPid())).as("the api's flags").contains(both).doesNotContain("TieredStopAtLevel");
+        assertThat(flags(apps.workerPid(0))).as("the worker's flags").contains(both)
+                .contains("-XX:TieredStopAtLevel=1");
+    }
+
+    private static String flags(long pid) throws Exception {
         Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-        Process jcmd = new ProcessBuilder(java.resolveSibling("jcmd").toString(),
-                Long.toString(apps.workerPid(0)), "VM.flags").redirectErrorStream(true).start();
+        Process jcmd = new ProcessBuilder(java.resolveSibling("jcmd").toString(), Long.toString(pid), "VM.flags")
+                .redirectErrorStream(true).start();
         String flags = new String(jcmd.getInputStream().readAllBytes());
         assertThat(jcmd.waitFor()).as("jcmd: %s", flags).isZero();
-        assertThat(flags).contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:InitialHeapSize=16777216");
+        return flags;
     }
 
     @Test
