@@ -146,7 +146,8 @@ public final class Bench {
     }
 
     /**
-     * N no-op ({@code echo}) runs while one worker at concurrency 50 consumes them, after a warm-up: submitted in
+     * N no-op ({@code echo}) runs ({@code -Dbench.noop.runs}, default 20,000) while one worker at concurrency 50
+     * ({@code -Dbench.noop.concurrency}) consumes them, after a warm-up: submitted in
      * batches of 1,000 ({@code POST /api/runs/batch}, one awaited after the other, as the PostgreSQL peers'
      * {@code addJobs} / {@code insert} are), or one by one over 64 persistent HTTP connections
      * ({@link KeepAliveSubmitter}).
@@ -155,8 +156,9 @@ public final class Bench {
         int runs = smoke ? 200 : Integer.getInteger("bench.noop.runs", 20_000);
         int warmup = smoke ? 50 : 1_000;
         int batch = smoke ? 50 : 1_000;
+        int concurrency = Integer.getInteger("bench.noop.concurrency", 50);
         try (AppProcesses apps = apps("noop-throughput")) {
-            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", Integer.toString(concurrency)));
             submitConcurrently(apps, warmup, 64, "echo", "{}", id -> { });
             awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
             Map<String, Object> cpuPerRun;
@@ -195,7 +197,7 @@ public final class Bench {
                           FROM pg_stat_user_tables WHERE relname = 'runs'"""));
             }
             r.put("runs", runs);
-            r.put("concurrency", 50);
+            r.put("concurrency", concurrency);
             r.put("enqueue_per_s", runs / submitSeconds);
             r.put("api_rss_mib", apps.apiRssMib());
             r.put("worker_rss_mib", apps.workerRssMib(0));

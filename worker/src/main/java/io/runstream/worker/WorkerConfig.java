@@ -17,6 +17,16 @@ public interface WorkerConfig {
     int concurrency();
 
     /**
+     * Most tasks being settled at once in this process — outcome recorded, last events written, task acknowledged —
+     * after their handlers returned, beside the {@link #concurrency()} running ones. Outcomes that arrive while an
+     * end statement is in flight go together in the next, so this bounds that batch; when settling falls behind
+     * (PostgreSQL slow or away) and these slots are full, handler slots stop being freed and the worker stops
+     * reading tasks. Default is 500.
+     */
+    @WithDefault("500")
+    int maxSettling();
+
+    /**
      * This worker's id in the pipeline directory and the consumer group. Default is the host name and the
      * process id.
      */
@@ -62,6 +72,7 @@ public interface WorkerConfig {
     default SettingChecks check(SettingChecks checks) {
         Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
         checks.atLeast("runstream.worker.concurrency", concurrency(), 1)
+                .atLeast("runstream.worker.max-settling", maxSettling(), 1)
                 .atLeast("runstream.worker.store-retry-backoff", storeRetryBackoff(), Duration.ofMillis(1))
                 .atLeast("runstream.worker.cancel-poll-interval", cancelPollInterval(), second)
                 .atLeast("runstream.worker.max-deliveries", maxDeliveries(), 1)

@@ -9,6 +9,8 @@ import io.runstream.run.RunIds;
 import io.runstream.task.TaskMessage;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -69,6 +71,24 @@ public class WorkerFixture {
                         UPDATE runs SET status = 'running', attempt = 1, started_at = now(), task_id = $2
                          WHERE id = $1""")
                 .execute(Tuple.of(id, entry)).await().indefinitely();
+    }
+
+    /**
+     * Locks the run's row in a transaction of its own until the returned handle is closed: the worker's writes to
+     * the run wait meanwhile, as behind a slow PostgreSQL.
+     */
+    public AutoCloseable lockRow(UUID id) {
+        SqlConnection connection = pool.getConnection().await().indefinitely();
+        Transaction transaction = connection.begin().await().indefinitely();
+        connection.preparedQuery("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE").execute(Tuple.of(id))
+                .await().indefinitely();
+        return () -> transaction.rollback().eventually(connection::close).await().indefinitely();
+    }
+
+    /** Statements of other sessions waiting for a lock now. */
+    public long statementsWaitingOnLocks() {
+        return pool.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").execute()
+                .await().indefinitely().iterator().next().getLong(0);
     }
 
     /** The run's row. */

@@ -234,6 +234,29 @@ class WorkerTest {
                 .isEqualTo("{\"virtual\":true}"));
     }
 
+    /**
+     * A handler's slot is given back when it returns, not when its outcome is recorded: runs whose outcome waits on
+     * PostgreSQL do not stop the next runs from starting (the worker's writes then batch what piles up).
+     */
+    @Test
+    void aRunWhoseOutcomeWaitsOnPostgresqlDoesNotHoldAHandlerSlot() throws Exception {
+        UUID held = fixture.submit("sleep", "{\"ms\":300}");
+        await().atMost(WAIT).until(() -> fixture.status(held).equals("running"));
+        List<UUID> next;
+        try (AutoCloseable lock = fixture.lockRow(held)) {
+            // the held run's end waits on the lock, and the ends of the runs after it wait behind that statement
+            await().atMost(WAIT).until(() -> fixture.statementsWaitingOnLocks() == 1);
+            next = IntStream.range(0, 2 * config.concurrency() + 1)
+                    .mapToObj(i -> fixture.submit("echo", "{}")).toList();
+            await().atMost(WAIT).until(() -> next.stream()
+                    .allMatch(id -> fixture.run(id).getOffsetDateTime("started_at") != null));
+            assertThat(fixture.status(held)).as("its end still waits").isEqualTo("running");
+        }
+        await().atMost(WAIT).until(() -> fixture.status(held).equals("completed")
+                && next.stream().allMatch(id -> fixture.status(id).equals("completed")));
+        await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
+    }
+
     @Test
     void advertisesItsPipelinesWithALiveWorker() {
         await().atMost(WAIT).untilAsserted(() -> assertThat(directory.list()

@@ -30,9 +30,12 @@ public class RunningAttempts {
         running.put(attempt.runId(), attempt);
     }
 
-    /** The task of run {@code runId} is settled (or left pending): its attempt is over here. */
-    public void remove(UUID runId) {
-        running.remove(runId);
+    /**
+     * The task of {@code attempt} is settled (or left pending): the attempt is over here. Removes it only if it is
+     * still the run's attempt here, not a later one that started while it was settled.
+     */
+    public void remove(Attempt attempt) {
+        running.remove(attempt.runId(), attempt);
         CompletableFuture<Void> waiting = emptied;
         if (waiting != null && running.isEmpty()) {
             waiting.complete(null);

@@ -21,12 +21,18 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
- * Consumes the {@code tasks} channel: at most {@code runstream.worker.concurrency} tasks at once, since the channel
- * is asked for one more only when one is settled. Per task: decode it, dead-letter it if it was delivered too often,
- * start its run's attempt in PostgreSQL (fenced by the task entry, batched by {@link RunWrites}), have the {@link AttemptExecutor} run it and the
- * {@link Completer} settle it. On SIGTERM (after the channel stopped reading) it waits for the runs in progress.
+ * Consumes the {@code tasks} channel in two stages. Up to {@code runstream.worker.concurrency} tasks at once are
+ * decoded, checked (dead-lettered if delivered too often), started in PostgreSQL (fenced by the task entry, batched
+ * by {@link RunWrites}) and run by the {@link AttemptExecutor}; the channel is asked for one more task as soon as a
+ * handler returns. Then up to {@code runstream.worker.max-settling} tasks at once are settled by the
+ * {@link Completer}: outcome recorded, last events written, task acknowledged. A handler slot thus never waits on
+ * PostgreSQL for the run before it, and the outcomes that arrive while one end statement is in flight leave together
+ * in the next. When settling falls behind (PostgreSQL slow or away) its slots fill, then the handler slots, and the
+ * channel stops reading. On SIGTERM (after the channel stopped reading) it waits for the runs in progress and
+ * their settlements.
  */
 @Singleton
 public class TaskConsumer {
@@ -65,7 +71,10 @@ public class TaskConsumer {
 
     void start(@Observes StartupEvent event) {
         LOG.infof("Worker serves pipelines [%s] with concurrency %d", handlers.names(), config.concurrency());
-        tasks.onItem().transformToUni(this::process).merge(config.concurrency())
+        // a task holds one of the concurrency slots until its handler returns; what follows is a settlement, held by
+        // one of max-settling slots, so the writes of runs that ended pile up and batch while handlers go on
+        tasks.onItem().transformToUni(this::run).merge(config.concurrency())
+                .onItem().transformToUni(Settlement::settle).merge(config.maxSettling())
                 .subscribe().with(x -> { }, failure -> LOG.errorf(failure, "The task channel stopped"));
     }
 
@@ -79,27 +88,47 @@ public class TaskConsumer {
         running.drain(config.shutdownGrace(), STOP_WAIT);
     }
 
-    private Uni<Void> process(Message<String> message) {
+    /** Starts and runs the task's attempt, if it has one to run; never fails: what is left is its settlement. */
+    private Uni<Settlement> run(Message<String> message) {
         TaskMessage task;
         try {
             task = TaskMessage.decode(message.getPayload());
         } catch (IllegalArgumentException e) {
-            return completer.nack(message, e);
+            return settle(message, null, () -> completer.nack(message, e));
         }
         IncomingRedisStreamMetadata entry = message.getMetadata(IncomingRedisStreamMetadata.class).orElseThrow();
         if (entry.deliveries() > config.maxDeliveries()) {
-            return completer.poison(message, task, "task delivered " + entry.deliveries() + " times without an "
-                    + "outcome (max-deliveries " + config.maxDeliveries() + "); given up");
+            return settle(message, task, () -> completer.poison(message, task, "task delivered " + entry.deliveries()
+                    + " times without an outcome (max-deliveries " + config.maxDeliveries() + "); given up"));
         }
         return retry.until(writes.start(task.runId(), entry.id()), "start run " + task.runId())
                 .chain(started -> started.isPresent()
-                        ? executor.execute(started.get()).chain(outcome -> completer.complete(message, outcome))
+                        ? executor.execute(started.get()).map(outcome -> new Settlement(task, () ->
+                                completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))))
                         // ended, or started by another entry: nothing to run
-                        : completer.nothingToRun(message, task.runId(), entry.redelivered()))
+                        : settle(message, task, () -> completer.nothingToRun(message, task.runId(),
+                                entry.redelivered())))
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.errorf(failure, "Run %s was not settled; its task stays pending", task.runId());
-                    return null;
-                })
-                .eventually(() -> running.remove(task.runId()));
+                    LOG.errorf(failure, "Run %s did not start; its task stays pending", task.runId());
+                    return Settlement.NONE;
+                });
+    }
+
+    private static Uni<Settlement> settle(Message<String> message, TaskMessage task, Supplier<Uni<Void>> action) {
+        return Uni.createFrom().item(new Settlement(task, action));
+    }
+
+    /** What is left of a task once its handler returned (or it had none to run): record, write, acknowledge. */
+    private record Settlement(TaskMessage task, Supplier<Uni<Void>> action) {
+
+        static final Settlement NONE = new Settlement(null, () -> Uni.createFrom().voidItem());
+
+        Uni<Void> settle() {
+            return Uni.createFrom().<Void>deferred(action::get).onFailure().recoverWithItem(failure -> {
+                LOG.errorf(failure, "Run %s was not settled; its task stays pending",
+                        task == null ? "(undecodable)" : task.runId());
+                return null;
+            });
+        }
     }
 }
