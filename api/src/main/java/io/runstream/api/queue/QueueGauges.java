@@ -13,6 +13,8 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,8 +35,14 @@ public class QueueGauges {
     private final MeterRegistry metrics;
     /** The latest figures by queue; cleared when they cannot be read, so the gauges show NaN. */
     private final Map<String, QueueStats> latest = new ConcurrentHashMap<>();
+    /**
+     * Guards {@link #gauges} and {@link #stopped}, which a refresh and the shutdown both touch; nothing is called
+     * while it is held (the registry's calls come after).
+     */
+    private final Object lock = new Object();
     /** The gauges registered, by queue: each queue's once, whatever happens to {@link #latest}. */
-    private final Map<String, List<Meter>> gauges = new ConcurrentHashMap<>();
+    private final Map<String, List<Meter>> gauges = new HashMap<>();
+    private boolean stopped;
     private final FailureLog failures = new FailureLog(LOG, "Refreshing the queue gauges", Duration.ofMinutes(1));
 
     public QueueGauges(Queues queues, MeterRegistry metrics) {
@@ -54,17 +62,30 @@ public class QueueGauges {
      * in one JVM, as in tests) would otherwise keep answering a later app's registration with them.
      */
     void stop(@Observes ShutdownEvent event) {
-        gauges.values().forEach(meters -> meters.forEach(metrics::remove));
+        List<Meter> registered = new ArrayList<>();
+        synchronized (lock) {
+            stopped = true;
+            gauges.values().forEach(registered::addAll);
+            gauges.clear();
+        }
+        registered.forEach(metrics::remove);
     }
 
-    private void publish(QueueStats stats) {
+    /**
+     * Shows {@code stats}, registering the queue's gauges the first time. A refresh that lands after the app
+     * stopped (a short-lived app's first one) registers nothing, or removes what it registered meanwhile: a gauge
+     * left in the registry would answer the next app's registration and show this app's figures.
+     */
+    void publish(QueueStats stats) {
         String queue = stats.name();
         latest.put(queue, stats);
-        if (gauges.containsKey(queue)) {
-            return;
+        synchronized (lock) {
+            if (stopped || gauges.containsKey(queue)) {
+                return;
+            }
+            gauges.put(queue, List.of()); // claimed: one refresh at a time (SKIP), but the claim makes it plain
         }
-        // one refresh at a time (SKIP) does this: registering outside of any map's compute function
-        gauges.put(queue, List.of(
+        List<Meter> registered = List.of(
                 gauge("length", "Entries in the queue's task stream", queue, QueueStats::length),
                 gauge("pending", "Tasks delivered to a worker and not yet acknowledged", queue, QueueStats::pending),
                 gauge("lag", "Tasks not yet delivered to any worker", queue,
@@ -73,7 +94,17 @@ public class QueueGauges {
                 gauge("oldest.pending.age", "Age of the oldest pending task, in seconds", queue,
                         s -> s.oldestPendingAgeMs() / 1000.0),
                 gauge("delayed", "Tasks waiting for their retry time", queue, QueueStats::delayed),
-                gauge("dead.letters", "Entries in the queue's dead-letter stream", queue, QueueStats::deadLetters)));
+                gauge("dead.letters", "Entries in the queue's dead-letter stream", queue, QueueStats::deadLetters));
+        boolean stoppedMeanwhile;
+        synchronized (lock) {
+            stoppedMeanwhile = stopped;
+            if (!stoppedMeanwhile) {
+                gauges.put(queue, registered);
+            }
+        }
+        if (stoppedMeanwhile) {
+            registered.forEach(metrics::remove);
+        }
     }
 
     private Meter gauge(String name, String description, String queue, ToDoubleFunction<QueueStats> value) {
