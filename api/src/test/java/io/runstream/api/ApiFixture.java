@@ -1,5 +1,6 @@
 package io.runstream.api;
 
+import io.runstream.pipeline.PipelineDirectory;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
@@ -13,19 +14,38 @@ public class ApiFixture {
     private final RedisDataSource redis;
     private final RedisKeys keys;
     private final Pool pool;
+    private final PipelineDirectory directory;
 
-    public ApiFixture(RedisDataSource redis, RunstreamConfig config, Pool pool) {
+    public ApiFixture(RedisDataSource redis, RunstreamConfig config, Pool pool, PipelineDirectory directory) {
         this.redis = redis;
+        this.directory = directory;
         this.keys = config.keys();
         this.pool = pool;
     }
 
-    /** Makes {@code pipeline} known on queue {@code default}, as a worker's heartbeat would. */
+    /**
+     * Makes {@code pipeline} known on queue {@code default} as it was before queues were recorded: its own queue
+     * only, no served queue, as a worker of an earlier version advertised it.
+     */
     public void knownPipeline(String pipeline, String... liveWorkers) {
         redis.hash(String.class).hset(keys.pipelines(), pipeline, "default");
         for (String worker : liveWorkers) {
             redis.sortedSet(String.class).zadd(keys.pipelineWorkers(pipeline), System.currentTimeMillis(), worker);
         }
+    }
+
+    /**
+     * Advertises {@code pipeline} (own queue {@code ownQueue}) as served by live worker {@code worker} reading
+     * {@code queues}, through the directory a worker uses.
+     */
+    public void servedPipeline(String pipeline, String ownQueue, String worker, String... queues) {
+        directory.advertise(worker, java.util.Map.of(pipeline, ownQueue), java.util.List.of(queues))
+                .await().atMost(java.time.Duration.ofSeconds(5));
+    }
+
+    /** Entries in {@code queue}'s task stream. */
+    public long queuedTasks(String queue) {
+        return redis.stream(String.class).xlen(keys.tasks(queue));
     }
 
     /**

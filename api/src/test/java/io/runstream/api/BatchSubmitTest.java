@@ -88,7 +88,7 @@ class BatchSubmitTest {
         fixture.assertNothingChanges(() -> batch("""
                 {"runs": [{"pipeline": "echo", "queue": "elsewhere"}]}""")
                 .statusCode(400).body("index", equalTo(0))
-                .body("detail", containsString("runs[0]: pipeline 'echo' runs on queue 'default', not 'elsewhere'")));
+                .body("detail", containsString("runs[0]: pipeline 'echo' is not served on queue 'elsewhere'; it is served on: default")));
         fixture.assertNothingChanges(() -> batch("{\"runs\": [{\"pipeline\": \"echo\"}, 7]}")
                 .statusCode(400).body("index", equalTo(1)).body("detail", containsString("runs[1]: ")));
     }

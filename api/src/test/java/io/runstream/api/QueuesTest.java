@@ -44,13 +44,35 @@ class QueuesTest {
                 .body("find { it.name == 'default' }.consumers", equalTo(1))
                 .body("find { it.name == 'default' }.oldestPendingAgeMs", greaterThanOrEqualTo(0))
                 .body("find { it.name == 'default' }.delayed", equalTo(1))
-                .body("find { it.name == 'default' }.deadLetters", equalTo(1));
+                .body("find { it.name == 'default' }.deadLetters", equalTo(1))
+                .body("find { it.name == 'default' }.workers", equalTo(0));
 
         await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 given().get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("runstream_queue_pending{queue=\"default\"} 1.0")
                 .contains("runstream_queue_lag{queue=\"default\"} 2.0")
                 .contains("runstream_queue_dead_letters{queue=\"default\"} 1.0"));
+    }
+
+    /**
+     * Every queue a worker reads is listed with its live workers; one whose workers all stopped shows 0, in the
+     * list and as a gauge, so runs that wait there are seen.
+     */
+    @Test
+    void aQueueShowsItsLiveWorkersAndOneNobodyServesShowsNone() {
+        fixture.servedPipeline("verify", "verification", "worker-v", "verification");
+        given().get("/api/queues").then().statusCode(200)
+                .body("find { it.name == 'verification' }.workers", equalTo(1));
+        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .contains("runstream_queue_workers{queue=\"verification\"} 1.0"));
+
+        fixture.redis().key().del(fixture.keys().queueWorkers("verification")); // its worker stopped
+        given().get("/api/queues").then().statusCode(200)
+                .body("find { it.name == 'verification' }.workers", equalTo(0));
+        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .contains("runstream_queue_workers{queue=\"verification\"} 0.0"));
     }
 
     /** Runs submitted before any worker ever started: the stream exists, its consumer group does not yet. */

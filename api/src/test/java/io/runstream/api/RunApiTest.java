@@ -141,7 +141,35 @@ class RunApiTest {
     @Test
     void wrongQueueForThePipelineIs400() {
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"queue\":\"fast\"}").statusCode(400)
-                .contentType(PROBLEM).body("detail", containsString("runs on queue 'default', not 'fast'")));
+                .contentType(PROBLEM).body("detail", containsString(
+                        "pipeline 'echo' is not served on queue 'fast'; it is served on: default")));
+    }
+
+    /** A run may go to any queue where a worker that has its pipeline reads; its task goes to that queue. */
+    @Test
+    void aRunNamingAQueueWhereItsPipelineIsServedGoesThere() {
+        fixture.servedPipeline("triage", "triage", "worker-t", "triage", "slow");
+        long tasks = fixture.queuedTasks("slow");
+        String id = submit("{\"pipeline\":\"triage\",\"queue\":\"slow\"}").statusCode(202)
+                .body("queue", equalTo("slow")).extract().path("id");
+        given().get("/api/runs/" + id).then().statusCode(200).body("queue", equalTo("slow"));
+        assertThat(fixture.queuedTasks("slow")).isEqualTo(tasks + 1);
+        submit("{\"pipeline\":\"triage\"}").statusCode(202).body("queue", equalTo("triage"));
+    }
+
+    /** The trap of a queue nobody reads: such a run is refused, naming where the pipeline is served. */
+    @Test
+    void aRunForAQueueWhereNoWorkerServesItsPipelineIs400NamingTheQueuesThatDo() {
+        fixture.servedPipeline("verify", "verification", "worker-v", "verification");
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\",\"queue\":\"default\"}")
+                .statusCode(400).contentType(PROBLEM).body("detail", equalTo(
+                        "pipeline 'verify' is not served on queue 'default'; it is served on: verification")));
+        // its own queue is read by no worker that has it: a run that names no queue is refused too
+        fixture.servedPipeline("audit", "audits", "worker-a", "default");
+        fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"audit\"}").statusCode(400).body("detail",
+                equalTo("pipeline 'audit' runs on queue 'audits', which no worker with it reads; it is served on: "
+                        + "default (name one as queue)")));
+        submit("{\"pipeline\":\"audit\",\"queue\":\"default\"}").statusCode(202);
     }
 
     @Test
@@ -220,6 +248,7 @@ class RunApiTest {
         fixture.redis().sortedSet(String.class).zadd(fixture.keys().pipelineWorkers("sleep"), 1_000, "long-dead");
         given().get("/api/pipelines").then().statusCode(200).contentType(ContentType.JSON)
                 .body("find { it.name == 'echo' }.queue", equalTo("default"))
+                .body("find { it.name == 'echo' }.queues", equalTo(java.util.List.of()))
                 .body("find { it.name == 'echo' }.workers", equalTo(1))
                 .body("find { it.name == 'sleep' }.workers", equalTo(0));
     }

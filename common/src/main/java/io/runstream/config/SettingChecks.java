@@ -1,6 +1,7 @@
 package io.runstream.config;
 
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.runstream.pipeline.Names;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,14 @@ public final class SettingChecks {
     public SettingChecks notBlank(String name, String value) {
         if (value == null || value.isBlank()) {
             problems.add(name + " must not be blank");
+        }
+        return this;
+    }
+
+    /** {@code value} of setting {@code name} must be a valid pipeline or queue name ({@link Names#RULE}). */
+    public SettingChecks name(String name, String value) {
+        if (!Names.isValid(value)) {
+            problems.add(name + " must be " + Names.RULE + ", was '" + value + "'");
         }
         return this;
     }

@@ -12,29 +12,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Derives the {@code tasks} channels' Redis names from {@link RedisKeys} instead of spelling them in
- * {@code application.properties}: for an app that declares an incoming {@code tasks} channel (the worker), its
- * stream, consumer group, dead-letter stream and consumer name (the worker id); for one that declares an outgoing
- * one (the api), its stream. Only channels an app declares get values, so the api never gains an incoming channel.
- * The values sit below {@code application.properties} (ordinal {@value #ORDINAL}): an explicit setting still wins.
+ * Derives the outgoing {@code tasks} channel's stream from {@link RedisKeys} instead of spelling it in
+ * {@code application.properties}, for an app that declares that channel (the api; each message names its queue's
+ * stream itself). The worker declares no such channel: it opens one per queue it reads ({@code TaskIntake}). The
+ * value sits below {@code application.properties} (ordinal {@value #ORDINAL}): an explicit setting still wins.
  * Registered in {@code META-INF/services/io.smallrye.config.ConfigSourceFactory}.
  */
 public class TaskChannelDefaults implements ConfigSourceFactory {
 
     static final int ORDINAL = 200;
-    private static final String IN = "mp.messaging.incoming.tasks.";
     private static final String OUT = "mp.messaging.outgoing.tasks.";
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         RedisKeys keys = new RedisKeys(value(context, "runstream.key-prefix", "runstream"));
         Map<String, String> defaults = new HashMap<>();
-        if (declared(context, IN)) {
-            defaults.put(IN + "stream", keys.tasks("default"));
-            defaults.put(IN + "group", RedisKeys.WORKERS_GROUP);
-            defaults.put(IN + "dead-letter-stream", keys.deadLetter("default"));
-            defaults.put(IN + "consumer", workerId(value(context, "runstream.worker.id", "")));
-        }
         if (declared(context, OUT)) {
             defaults.put(OUT + "stream", keys.tasks("default"));
         }

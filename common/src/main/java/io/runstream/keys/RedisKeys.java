@@ -16,6 +16,9 @@ import java.util.UUID;
  * {prefix}:{meta}:epoch                     set once; its absence means Redis lost its data
  * {prefix}:{meta}:sweeper                   lease of the api replica that sweeps
  * {prefix}:{meta}:pipeline:<name>:workers   sorted set worker id → last heartbeat (epoch ms)
+ * {prefix}:{meta}:pipeline:<name>:queues    hash queue → last heartbeat (epoch ms) of a worker serving it there
+ * {prefix}:{meta}:queue:<queue>:workers     sorted set worker id → last heartbeat (epoch ms) of workers reading it
+ * {prefix}:{meta}:queues                    hash queue → last heartbeat (epoch ms), of every queue ever read
  * {prefix}:notify                           pub/sub channel announcing new run events
  * {prefix}:cancel                           pub/sub channel telling workers to cancel a run
  * </pre>
@@ -25,7 +28,7 @@ public final class RedisKeys {
 
     /**
      * The consumer group every worker reads the task streams through. The worker's channel configuration names it
-     * too: {@code TaskChannelDefaults} gives the workers' {@code tasks} channel this group.
+     * too: the worker's {@code TaskIntake} gives each queue's channel this group.
      */
     public static final String WORKERS_GROUP = "workers";
 
@@ -79,6 +82,21 @@ public final class RedisKeys {
     /** Sorted set of the workers serving {@code pipeline}, scored by their last heartbeat in epoch ms. */
     public String pipelineWorkers(String pipeline) {
         return prefix + ":{meta}:pipeline:" + pipeline + ":workers";
+    }
+
+    /** Hash of the queues {@code pipeline} is served on: queue → last heartbeat in epoch ms. */
+    public String pipelineQueues(String pipeline) {
+        return prefix + ":{meta}:pipeline:" + pipeline + ":queues";
+    }
+
+    /** Sorted set of the workers reading {@code queue}, scored by their last heartbeat in epoch ms. */
+    public String queueWorkers(String queue) {
+        return prefix + ":{meta}:queue:" + queue + ":workers";
+    }
+
+    /** Hash of every queue a worker ever read: queue → last heartbeat in epoch ms. */
+    public String queues() {
+        return prefix + ":{meta}:queues";
     }
 
     /** Set once by the sweeper; when it is missing, Redis lost its data (restart without persistence). */

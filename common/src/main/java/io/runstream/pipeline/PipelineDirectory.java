@@ -13,19 +13,23 @@ import jakarta.inject.Inject;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * Which pipelines exist and which workers serve them, kept in Redis.
+ * Which pipelines exist, on which queues they are served, and which workers serve them, kept in Redis.
  *
- * <p>Workers {@link #advertise advertise} their pipelines on every heartbeat: the pipeline joins the permanent
- * {@code {meta}:pipelines} hash (so it stays known, and its runs accepted, while no worker is up) and the worker's
- * id is scored with the heartbeat time in the pipeline's worker set. A worker counts as live while its last
- * heartbeat is younger than the liveness window.
+ * <p>Workers {@link #advertise advertise} their pipelines and the queues they read on every heartbeat: the pipeline
+ * joins the permanent {@code {meta}:pipelines} hash with its own queue (so it stays known, and its runs accepted,
+ * while no worker is up); each queue read joins the pipeline's served queues and the known queues; the worker's id
+ * is scored with the heartbeat time in the pipeline's and each queue's worker set. A worker counts as live while its
+ * last heartbeat is younger than the liveness window. A worker serves every pipeline it has on every queue it reads.
  */
 @ApplicationScoped
 public class PipelineDirectory {
@@ -50,48 +54,110 @@ public class PipelineDirectory {
     }
 
     /**
-     * Records that {@code workerId} serves {@code pipelines} (name → queue) now, and forgets workers whose last
-     * heartbeat is older than the liveness window.
+     * Records that {@code workerId} serves {@code pipelines} (name → its own queue) on {@code queues} now, and
+     * forgets workers whose last heartbeat is older than the liveness window.
      */
-    public Uni<Void> advertise(String workerId, Map<String, String> pipelines) {
+    public Uni<Void> advertise(String workerId, Map<String, String> pipelines, Collection<String> queues) {
         if (pipelines.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         long now = clock.millis();
-        long expiredBefore = now - liveness.toMillis();
-        return hashes.hset(keys.pipelines(), pipelines)
+        Map<String, String> seen = new TreeMap<>();
+        queues.forEach(queue -> seen.put(queue, Long.toString(now)));
+        Uni<Void> known = hashes.hset(keys.pipelines(), pipelines).replaceWithVoid();
+        if (!seen.isEmpty()) {
+            known = known.chain(() -> hashes.hset(keys.queues(), seen)).replaceWithVoid();
+        }
+        return known
                 .chain(() -> Multi.createFrom().iterable(pipelines.keySet())
-                        .onItem().transformToUniAndConcatenate(name -> sortedSets
-                                .zadd(keys.pipelineWorkers(name), now, workerId)
-                                .chain(() -> sortedSets.zremrangebyscore(keys.pipelineWorkers(name),
-                                        new ScoreRange<>(Double.NEGATIVE_INFINITY, (double) expiredBefore))))
+                        .onItem().transformToUniAndConcatenate(name -> (seen.isEmpty() ? Uni.createFrom().voidItem()
+                                : hashes.hset(keys.pipelineQueues(name), seen).replaceWithVoid())
+                                .chain(() -> heartbeat(keys.pipelineWorkers(name), workerId, now)))
+                        .collect().last())
+                .chain(() -> Multi.createFrom().iterable(queues)
+                        .onItem().transformToUniAndConcatenate(queue ->
+                                heartbeat(keys.queueWorkers(queue), workerId, now))
                         .collect().last())
                 .replaceWithVoid();
     }
 
-    /** Removes {@code workerId} from the worker sets of {@code pipelines}; the pipelines stay known. */
-    public Uni<Void> withdraw(String workerId, Iterable<String> pipelines) {
-        return Multi.createFrom().iterable(pipelines)
-                .onItem().transformToUniAndConcatenate(name -> sortedSets.zrem(keys.pipelineWorkers(name), workerId))
+    private Uni<Void> heartbeat(String workers, String workerId, long now) {
+        return sortedSets.zadd(workers, now, workerId)
+                .chain(() -> sortedSets.zremrangebyscore(workers,
+                        new ScoreRange<>(Double.NEGATIVE_INFINITY, (double) (now - liveness.toMillis()))))
+                .replaceWithVoid();
+    }
+
+    /** Removes {@code workerId} from the worker sets of {@code pipelines} and {@code queues}; they stay known. */
+    public Uni<Void> withdraw(String workerId, Collection<String> pipelines, Collection<String> queues) {
+        List<String> sets = new java.util.ArrayList<>();
+        pipelines.forEach(name -> sets.add(keys.pipelineWorkers(name)));
+        queues.forEach(queue -> sets.add(keys.queueWorkers(queue)));
+        return Multi.createFrom().iterable(sets)
+                .onItem().transformToUniAndConcatenate(set -> sortedSets.zrem(set, workerId))
                 .collect().last()
                 .replaceWithVoid();
     }
 
-    /** The queue of pipeline {@code name}, or empty when no worker ever advertised it. */
-    public Uni<Optional<String>> queueOf(String name) {
-        return hashes.hget(keys.pipelines(), name).map(Optional::ofNullable);
+    /** Where runs of pipeline {@code name} may go, or empty when no worker ever advertised it. */
+    public Uni<Optional<Route>> route(String name) {
+        return hashes.hget(keys.pipelines(), name).chain(queue -> queue == null
+                ? Uni.createFrom().item(Optional.<Route>empty())
+                : hashes.hkeys(keys.pipelineQueues(name))
+                        .map(served -> Optional.of(new Route(queue, new TreeSet<>(served)))));
     }
 
-    /** Every known pipeline with its count of live workers, sorted by name. */
+    /**
+     * Where a pipeline's runs may go.
+     *
+     * @param queue  its own queue: where a run goes that names none
+     * @param served the queues some worker that has it reads (or once read): where a run may go; empty only for a
+     *               pipeline advertised before queues were recorded
+     */
+    public record Route(String queue, SortedSet<String> served) {
+
+        /** Whether a run of the pipeline may go to {@code requested}. */
+        public boolean allows(String requested) {
+            return served.isEmpty() ? requested.equals(queue) : served.contains(requested);
+        }
+    }
+
+    /** Every known pipeline with its queues and its count of live workers, sorted by name. */
     public Uni<List<PipelineInfo>> list() {
         double liveSince = clock.millis() - liveness.toMillis();
         return hashes.hgetall(keys.pipelines())
                 .map(TreeMap::new)
                 .onItem().transformToMulti(known -> Multi.createFrom().iterable(known.entrySet()))
-                .onItem().transformToUniAndConcatenate(e -> sortedSets
-                        .zcount(keys.pipelineWorkers(e.getKey()), new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
-                        .map(n -> new PipelineInfo(e.getKey(), e.getValue(), n.intValue())))
+                .onItem().transformToUniAndConcatenate(e -> hashes.hkeys(keys.pipelineQueues(e.getKey()))
+                        .chain(served -> sortedSets.zcount(keys.pipelineWorkers(e.getKey()),
+                                        new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
+                                .map(n -> new PipelineInfo(e.getKey(), e.getValue(),
+                                        List.copyOf(new TreeSet<>(served)), n.intValue()))))
+                .collect().asList();
+    }
+
+    /**
+     * Every known queue — {@code default}, each pipeline's own, each ever read — with its count of live workers,
+     * sorted by name. A queue with 0 is served by nobody now: its runs wait.
+     */
+    public Uni<SortedMap<String, Integer>> queues() {
+        double liveSince = clock.millis() - liveness.toMillis();
+        return hashes.hkeys(keys.queues())
+                .chain(read -> hashes.hvals(keys.pipelines()).map(own -> {
+                    SortedSet<String> all = new TreeSet<>(read);
+                    all.addAll(own);
+                    all.add("default");
+                    return all;
+                }))
+                .onItem().transformToMulti(all -> Multi.createFrom().iterable(all))
+                .onItem().transformToUniAndConcatenate(queue -> sortedSets.zcount(keys.queueWorkers(queue),
+                                new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
+                        .map(n -> Map.entry(queue, n.intValue())))
                 .collect().asList()
-                .map(list -> list.stream().sorted(Comparator.comparing(PipelineInfo::name)).toList());
+                .map(entries -> {
+                    SortedMap<String, Integer> out = new TreeMap<>();
+                    entries.forEach(e -> out.put(e.getKey(), e.getValue()));
+                    return out;
+                });
     }
 }

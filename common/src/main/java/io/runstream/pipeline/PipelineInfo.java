@@ -2,13 +2,16 @@ package io.runstream.pipeline;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
+import java.util.List;
+
 /**
  * A pipeline as clients see it ({@code GET /api/pipelines}).
  *
  * @param name    stable pipeline name
- * @param queue   the queue its runs go to
+ * @param queue   its own queue: where a run goes that names none
+ * @param queues  the queues it is served on (read by a worker that has it): where a run may go
  * @param workers live workers serving it now (0: runs are accepted and wait)
  */
 @RegisterForReflection
-public record PipelineInfo(String name, String queue, int workers) {
+public record PipelineInfo(String name, String queue, List<String> queues, int workers) {
 }

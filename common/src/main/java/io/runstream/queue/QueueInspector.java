@@ -24,8 +24,8 @@ public class QueueInspector {
         this.keys = config.keys();
     }
 
-    /** The state of {@code queue} now. */
-    public Uni<QueueStats> inspect(String queue) {
+    /** The state of {@code queue} now, which {@code workers} live workers read. */
+    public Uni<QueueStats> inspect(String queue, int workers) {
         String tasks = keys.tasks(queue);
         return redis.batch(List.of(
                         Request.cmd(Command.XLEN).arg(tasks),
@@ -37,7 +37,7 @@ public class QueueInspector {
                     long delayed = basics.get(2).toLong();
                     long dead = basics.get(3).toLong();
                     if (basics.get(1).toInteger() == 0) {
-                        return Uni.createFrom().item(new QueueStats(queue, 0, 0, 0L, 0, 0, delayed, dead));
+                        return Uni.createFrom().item(new QueueStats(queue, 0, 0, 0L, 0, 0, delayed, dead, workers));
                     }
                     // the group may not exist yet (runs submitted before any worker started): XPENDING on it
                     // would be an error, so it is asked only of a group with pending entries
@@ -49,16 +49,16 @@ public class QueueInspector {
                         Uni<Long> oldestAge = pending == 0 ? Uni.createFrom().item(0L)
                                 : redis.send(Request.cmd(Command.XPENDING).arg(tasks).arg(RedisKeys.WORKERS_GROUP))
                                         .map(QueueInspector::oldestAge);
-                        return oldestAge.map(age -> stats(queue, length, delayed, dead, group, pending, age));
+                        return oldestAge.map(age -> stats(queue, length, delayed, dead, group, pending, age, workers));
                     });
                 });
     }
 
     private static QueueStats stats(String queue, long length, long delayed, long dead, Map<String, String> group,
-                                    long pending, long oldestAge) {
+                                    long pending, long oldestAge, int workers) {
         long consumers = group.containsKey("consumers") ? Long.parseLong(group.get("consumers")) : 0;
         Long lag = group.isEmpty() ? Long.valueOf(length) : parseLag(group.get("lag"));
-        return new QueueStats(queue, length, pending, lag, consumers, oldestAge, delayed, dead);
+        return new QueueStats(queue, length, pending, lag, consumers, oldestAge, delayed, dead, workers);
     }
 
     /** Age in ms of the oldest pending entry, from an XPENDING summary (its id's time part). */

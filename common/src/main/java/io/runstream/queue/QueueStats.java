@@ -13,8 +13,9 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * @param oldestPendingAgeMs age of the oldest pending entry, in ms; 0 when nothing is pending
  * @param delayed            tasks waiting for their retry time
  * @param deadLetters        entries in its dead-letter stream
+ * @param workers            live workers reading it; 0: nobody serves it now, and its runs wait
  */
 @RegisterForReflection
 public record QueueStats(String name, long length, long pending, Long lag, long consumers, long oldestPendingAgeMs,
-                         long delayed, long deadLetters) {
+                         long delayed, long deadLetters, int workers) {
 }

@@ -41,10 +41,7 @@ class ChaosEndToEndTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (apps != null) {
-            apps.stop();
-            apps.close();
-        }
+        AppProcesses.stopAndClose(apps);
     }
 
     @Test

@@ -49,7 +49,7 @@ class KubernetesManifestsTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev"})
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/two-queues"})
     void everySelectorMatchesTheLabelsOfAWorkload(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         List<Deployment> deployments = of(all, Deployment.class);
@@ -75,7 +75,7 @@ class KubernetesManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev"})
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/two-queues"})
     void theAppsProbesAskTheirHealthEndpointsOnThePortsTheyListenOn(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         for (String app : List.of("api", "worker")) {
@@ -102,7 +102,7 @@ class KubernetesManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev"})
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/two-queues"})
     void envComesFromAConfigMapAndASecretThatExist(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         List<String> configMaps = of(all, ConfigMap.class).stream().map(KubernetesManifestsTest::name).toList();
@@ -118,7 +118,7 @@ class KubernetesManifestsTest {
 
     /** The apps do not migrate (their readiness waits for the schema): a Job runs runstream-migrate against their database. */
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev"})
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/two-queues"})
     void aJobMigratesTheDatabaseTheAppsUse(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         Job migrate = job(all, "runstream-migrate");
@@ -191,8 +191,50 @@ class KubernetesManifestsTest {
         assertThat(pending.at("/authenticationRef")).isEqualTo(lag.at("/authenticationRef"));
     }
 
+    /**
+     * The second-queue component: each worker Deployment reads one queue, and a ScaledObject of its own scales it on
+     * that queue's stream (lag and pending triggers) in the workers' group — the base's worker reads only default.
+     */
+    @Test
+    void eachQueuesWorkersAreScaledOnTheStreamOfTheQueueTheyRead() throws IOException {
+        List<HasMetadata> all = render(MANIFESTS.resolve("overlays/two-queues"));
+        String prefix = configMap(all).getData().get("RUNSTREAM_KEY_PREFIX");
+        var keys = new io.runstream.keys.RedisKeys(prefix);
+        Map<String, String> queueOf = new java.util.TreeMap<>();
+        for (Deployment d : of(all, Deployment.class)) {
+            Container c = d.getSpec().getTemplate().getSpec().getContainers().getFirst();
+            if (c.getImage().contains("runstream-worker")) {
+                queueOf.put(name(d), c.getEnv().stream().filter(e -> e.getName().equals("RUNSTREAM_WORKER_QUEUES"))
+                        .map(io.fabric8.kubernetes.api.model.EnvVar::getValue).findFirst()
+                        .orElseThrow(() -> new AssertionError(name(d) + " names no RUNSTREAM_WORKER_QUEUES")));
+            }
+        }
+        assertThat(queueOf).isEqualTo(Map.of("runstream-worker", "default",
+                "runstream-worker-verification", "verification"));
+        List<GenericKubernetesResource> scalers = of(all, GenericKubernetesResource.class).stream()
+                .filter(r -> r.getKind().equals("ScaledObject")).toList();
+        assertThat(scalers).extracting(KubernetesManifestsTest::name)
+                .containsExactlyInAnyOrder("runstream-worker", "runstream-worker-verification");
+        for (GenericKubernetesResource scaler : scalers) {
+            JsonNode spec = YAML.valueToTree(scaler.getAdditionalProperties().get("spec"));
+            String target = spec.at("/scaleTargetRef/name").asText();
+            assertThat(queueOf).as("target of %s", name(scaler)).containsKey(target);
+            assertThat(spec.at("/minReplicaCount").asInt()).as("%s scales from zero", name(scaler)).isZero();
+            List<String> kinds = new ArrayList<>();
+            for (JsonNode trigger : spec.get("triggers")) {
+                assertThat(trigger.at("/metadata/stream").asText()).as("stream of %s", name(scaler))
+                        .isEqualTo(keys.tasks(queueOf.get(target)));
+                assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
+                assertThat(generic(all, "TriggerAuthentication").getMetadata().getName())
+                        .isEqualTo(trigger.at("/authenticationRef/name").asText());
+                kinds.add(trigger.at("/metadata").has("pendingEntriesCount") ? "pending" : "lag");
+            }
+            assertThat(kinds).as("triggers of %s", name(scaler)).containsExactlyInAnyOrder("lag", "pending");
+        }
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"base", "overlays/dev"})
+    @ValueSource(strings = {"base", "overlays/dev", "overlays/two-queues"})
     void theWorkerIsGivenMoreTimeToStopThanItsShutdownGrace(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         Duration grace = duration(configMap(all).getData().get("RUNSTREAM_WORKER_SHUTDOWN_GRACE"));
@@ -219,15 +261,37 @@ class KubernetesManifestsTest {
 
     // --- kustomize, as far as these manifests use it -----------------------------------------------------------
 
-    /** The resources of the kustomization in {@code dir}: its files and bases, with its Secret patches applied. */
+    /**
+     * The resources of the kustomization in {@code dir}: its files and bases, then its components' resources, with
+     * the Secret patches and the JSON patches' {@code add} and {@code replace} operations applied.
+     */
     private static List<HasMetadata> render(Path dir) throws IOException {
         JsonNode kustomization = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+        List<HasMetadata> all = resources(dir, kustomization);
+        for (JsonNode component : kustomization.path("components")) {
+            // a component adds its resources, then patches everything so far
+            Path path = dir.resolve(component.asText()).normalize();
+            JsonNode own = YAML.readTree(path.resolve("kustomization.yaml").toFile());
+            assertThat(own.path("kind").asText()).as("component %s of %s", component.asText(), dir)
+                    .isEqualTo("Component");
+            all.addAll(resources(path, own));
+            applyPatches(path, own, all);
+        }
+        applyPatches(dir, kustomization, all);
+        return applyImages(kustomization, dir, all);
+    }
+
+    private static List<HasMetadata> resources(Path dir, JsonNode kustomization) throws IOException {
         List<HasMetadata> all = new ArrayList<>();
         for (JsonNode resource : kustomization.path("resources")) {
             Path path = dir.resolve(resource.asText()).normalize();
             assertThat(path).as("resource %s of %s", resource.asText(), dir).exists();
             all.addAll(Files.isDirectory(path) ? render(path) : parse(path));
         }
+        return all;
+    }
+
+    private static void applyPatches(Path dir, JsonNode kustomization, List<HasMetadata> all) throws IOException {
         for (JsonNode patch : kustomization.path("patches")) {
             if (patch.has("path")) {
                 HasMetadata replacement = parse(dir.resolve(patch.get("path").asText())).getFirst();
@@ -236,10 +300,54 @@ class KubernetesManifestsTest {
                 all.add(replacement);
             } else {
                 String target = patch.at("/target/name").asText();
-                assertThat(all).as("target of a patch in %s", dir).anyMatch(r -> name(r).equals(target)
-                        && r.getKind().equals(patch.at("/target/kind").asText()));
+                String kind = patch.at("/target/kind").asText();
+                int index = java.util.stream.IntStream.range(0, all.size())
+                        .filter(i -> name(all.get(i)).equals(target) && all.get(i).getKind().equals(kind))
+                        .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + target
+                                + " for a patch in " + dir));
+                all.set(index, jsonPatched(all.get(index), YAML.readTree(patch.get("patch").asText())));
             }
         }
+    }
+
+    /** {@code resource} after the {@code add} and {@code replace} operations of {@code operations}. */
+    private static HasMetadata jsonPatched(HasMetadata resource, JsonNode operations) throws IOException {
+        JsonNode tree = YAML.readTree(K8S.asYaml(resource));
+        for (JsonNode op : operations) {
+            String path = op.get("path").asText();
+            int cut = path.lastIndexOf('/');
+            JsonNode parent = tree.at(path.substring(0, cut));
+            String last = path.substring(cut + 1);
+            switch (op.get("op").asText()) {
+                case "add" -> {
+                    if (parent.isArray()) {
+                        var array = (com.fasterxml.jackson.databind.node.ArrayNode) parent;
+                        if (last.equals("-")) {
+                            array.add(op.get("value"));
+                        } else {
+                            array.insert(Integer.parseInt(last), op.get("value"));
+                        }
+                    } else {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) parent).set(last, op.get("value"));
+                    }
+                }
+                case "replace" -> {
+                    assertThat(parent.has(last) || parent.isArray()).as("replace of an existing %s", path).isTrue();
+                    if (parent.isArray()) {
+                        ((com.fasterxml.jackson.databind.node.ArrayNode) parent).set(Integer.parseInt(last), op.get("value"));
+                    } else {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) parent).set(last, op.get("value"));
+                    }
+                }
+                default -> throw new AssertionError("operation " + op.get("op") + " is not rendered by this test");
+            }
+        }
+        try (InputStream in = new java.io.ByteArrayInputStream(YAML.writeValueAsBytes(tree))) {
+            return K8S.unmarshal(in);
+        }
+    }
+
+    private static List<HasMetadata> applyImages(JsonNode kustomization, Path dir, List<HasMetadata> all) {
         for (JsonNode image : kustomization.path("images")) {
             String name = image.get("name").asText();
             assertThat(images(all)).as("image %s of %s is used", name, dir)

@@ -32,6 +32,12 @@ final class RunstreamClient {
         return read(response.body()).get("id").asText();
     }
 
+    /** Submits a run to {@code queue}; returns the response, whatever its status. */
+    HttpResponse<String> submitTo(String queue, String pipeline, String input) {
+        return post("/api/runs", "{\"pipeline\":\"" + pipeline + "\",\"queue\":\"" + queue + "\",\"input\":"
+                + input + "}");
+    }
+
     JsonNode run(String id) {
         return get("/api/runs/" + id);
     }

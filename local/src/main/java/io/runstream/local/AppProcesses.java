@@ -319,6 +319,14 @@ public final class AppProcesses implements AutoCloseable {
         return codes;
     }
 
+    /** Stops {@code apps} with SIGTERM, then drops what they kept; nothing when they never started (null). */
+    public static void stopAndClose(AppProcesses apps) throws InterruptedException {
+        if (apps != null) {
+            apps.stop();
+            apps.close();
+        }
+    }
+
     private static int terminate(Process process) throws InterruptedException {
         if (process == null) {
             return -1;

@@ -12,7 +12,8 @@ import jakarta.inject.Singleton;
 public class SettingsCheck {
 
     /** First of the start-up observers, so that nothing starts with a setting out of range. */
-    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, WorkerConfig worker) {
-        worker.check(runstream.check(new SettingChecks())).orFail();
+    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, WorkerConfig worker,
+               PipelinesConfig pipelines) {
+        pipelines.check(worker.check(runstream.check(new SettingChecks()))).orFail();
     }
 }

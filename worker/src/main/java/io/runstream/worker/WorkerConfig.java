@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,6 +26,13 @@ public interface WorkerConfig {
      */
     @WithDefault("500")
     int maxSettling();
+
+    /**
+     * The queues this worker reads ({@code RUNSTREAM_WORKER_QUEUES}, comma separated): it runs the runs of its
+     * pipelines that arrive on them, sharing {@link #concurrency()} fairly across them. Default is the queue of
+     * every pipeline it has ({@code runstream.pipelines."<name>".queue}).
+     */
+    Optional<List<String>> queues();
 
     /**
      * This worker's id in the pipeline directory and the consumer group. Default is the host name and the
@@ -85,6 +93,7 @@ public interface WorkerConfig {
                 .atLeast("runstream.worker.retry.base-delay", retry().baseDelay(), Duration.ZERO)
                 .atLeast("runstream.worker.retry.max-delay", retry().maxDelay(), Duration.ZERO)
                 .within("runstream.worker.retry.jitter", retry().jitter(), 0, 1);
+        queues().ifPresent(names -> names.forEach(queue -> checks.name("runstream.worker.queues", queue)));
         pipelines().forEach((name, settings) -> {
             String prefix = "runstream.worker.pipelines.\"" + name + "\".retry.";
             RetryOverride retry = settings.retry();

@@ -6,7 +6,7 @@ import jakarta.inject.Singleton;
 /**
  * This worker's id: {@code runstream.worker.id} ({@code RUNSTREAM_WORKER_ID}, the pod name on Kubernetes), or the
  * host name and process id. It names the worker in the pipeline directory and is its consumer name in the task
- * stream's group ({@link TaskChannelDefaults} gives the channel the same name; {@code WorkerTest} checks it).
+ * streams' groups (every channel of {@code TaskIntake}; {@code WorkerTest} checks it).
  */
 @Singleton
 public class WorkerId {

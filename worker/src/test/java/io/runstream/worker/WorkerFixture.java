@@ -34,19 +34,27 @@ public class WorkerFixture {
 
     /** Records a queued run of {@code pipeline} with {@code inputJson} and publishes its task. */
     public UUID submit(String pipeline, String inputJson) {
-        UUID id = submit(null, pipeline, inputJson);
-        redis.stream(String.class).xadd(keys.tasks("default"),
-                Map.of("payload", new TaskMessage(id, pipeline).encode()));
+        return submitTo("default", pipeline, inputJson);
+    }
+
+    /** Records a queued run of {@code pipeline} on {@code queue} and publishes its task to that queue's stream. */
+    public UUID submitTo(String queue, String pipeline, String inputJson) {
+        UUID id = record(queue, pipeline, inputJson);
+        redis.stream(String.class).xadd(keys.tasks(queue), Map.of("payload", new TaskMessage(id, pipeline).encode()));
         return id;
     }
 
     /** Records a queued run, without publishing a task (when {@code ignored} is null: the caller does). */
     public UUID submit(Void ignored, String pipeline, String inputJson) {
+        return record("default", pipeline, inputJson);
+    }
+
+    private UUID record(String queue, String pipeline, String inputJson) {
         UUID id = RunIds.newId();
         pool.preparedQuery("""
                         INSERT INTO runs (id, pipeline, queue, status, input, created_at, updated_at)
-                        VALUES ($1, $2, 'default', 'queued', $3, now(), now())""")
-                .execute(Tuple.of(id, pipeline, inputJson)).await().indefinitely();
+                        VALUES ($1, $2, $3, 'queued', $4, now(), now())""")
+                .execute(Tuple.of(id, pipeline, queue, inputJson)).await().indefinitely();
         return id;
     }
 

@@ -9,6 +9,7 @@ import io.runstream.local.RunstreamTestResource;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
 import io.runstream.redis.streams.RedisStreamsConnector;
+import io.runstream.worker.consume.TaskIntake;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
@@ -50,20 +51,59 @@ class WorkerTest {
     @Inject
     io.runstream.config.RunstreamConfig runstream;
 
-    /** The task channel's stream, group and consumer are the ones the rest of the system names. */
+    /**
+     * Every queue of the worker's pipelines has a channel, whose stream, group and consumer are the ones the rest of
+     * the system names.
+     */
     @Test
-    void theTaskChannelReadsTheDefaultQueueAsTheWorkersGroupUnderThisWorkersId() {
-        var channel = connector.incoming("tasks").orElseThrow();
-        assertThat(channel.stream()).isEqualTo(runstream.keys().tasks("default"));
-        assertThat(channel.group()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
-        assertThat(channel.consumer()).isEqualTo(workerId.value());
+    void eachQueueOfItsPipelinesIsReadAsTheWorkersGroupUnderThisWorkersId() {
+        for (String queue : List.of("default", "verification")) {
+            var channel = connector.incoming(TaskIntake.channelName(queue)).orElseThrow();
+            assertThat(channel.stream()).isEqualTo(runstream.keys().tasks(queue));
+            assertThat(channel.group()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
+            assertThat(channel.consumer()).isEqualTo(workerId.value());
+        }
     }
 
     @Test
     void theWorkersConcurrencyReachesTheTaskReads() {
         // a consumer that asked for one task at a time would make every XREADGROUP fetch a single entry
-        await().atMost(WAIT).until(() -> connector.incoming("tasks").orElseThrow().largestDemand() > 0);
-        assertThat(connector.incoming("tasks").orElseThrow().largestDemand()).isEqualTo(config.concurrency());
+        var channel = connector.incoming(TaskIntake.channelName("default")).orElseThrow();
+        await().atMost(WAIT).until(() -> channel.largestDemand() > 0);
+        assertThat(channel.largestDemand()).isEqualTo(config.concurrency());
+    }
+
+    /** A pipeline of another queue is served there, its retries included (the default queue never sees it). */
+    @Test
+    void aRunOfAPipelineOnAnotherQueueIsRunAndRetriedOnThatQueue() {
+        long defaultEntries = fixture.redis().stream(String.class).xlen(fixture.keys().tasks("default"));
+        long entries = fixture.redis().stream(String.class).xlen(fixture.keys().tasks("verification"));
+        UUID id = fixture.submitTo("verification", "verify", "{\"failFirst\":true}");
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(2);
+        // the task, then its retry
+        assertThat(fixture.redis().stream(String.class).xlen(fixture.keys().tasks("verification")))
+                .isEqualTo(entries + 2);
+        assertThat(fixture.redis().stream(String.class).xlen(fixture.keys().tasks("default")))
+                .isEqualTo(defaultEntries);
+    }
+
+    /**
+     * The worker's handler slots are shared across its queues: a run on one queue does not wait behind another
+     * queue's backlog, it takes one of the next free slots.
+     */
+    @Test
+    void aRunOnOneQueueDoesNotWaitBehindAnotherQueuesBacklog() {
+        List<UUID> backlog = IntStream.range(0, 20).mapToObj(i -> fixture.submit("probe", "{\"ms\":200}")).toList();
+        await().atMost(WAIT).until(() -> fixture.status(backlog.getFirst()).equals("running"));
+        UUID other = fixture.submitTo("verification", "verify", "{}");
+
+        await().atMost(WAIT).until(() -> fixture.status(other).equals("completed"));
+        long doneBefore = backlog.stream().filter(id -> fixture.status(id).equals("completed")).count();
+        // concurrency 2: the backlog alone takes 2 s; the other queue's run came within a few slots of its arrival
+        assertThat(doneBefore).as("backlog runs completed before the other queue's run").isLessThanOrEqualTo(8);
+        await().atMost(WAIT).until(() -> backlog.stream().allMatch(id -> fixture.status(id).equals("completed")));
     }
 
     @Test
@@ -211,7 +251,7 @@ class WorkerTest {
 
         await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
         assertThat(fixture.run(id).getString("error")).isEqualTo(
-                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, probe, sleep");
+                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, probe, sleep, verify");
     }
 
     @Test
@@ -267,7 +307,8 @@ class WorkerTest {
                         org.assertj.core.groups.Tuple.tuple("fail", "default", 1),
                         org.assertj.core.groups.Tuple.tuple("generate", "default", 1),
                         org.assertj.core.groups.Tuple.tuple("probe", "default", 1),
-                        org.assertj.core.groups.Tuple.tuple("sleep", "default", 1)));
+                        org.assertj.core.groups.Tuple.tuple("sleep", "default", 1),
+                        org.assertj.core.groups.Tuple.tuple("verify", "verification", 1)));
     }
 
     @Test

@@ -94,7 +94,9 @@ public class QueueGauges {
                 gauge("oldest.pending.age", "Age of the oldest pending task, in seconds", queue,
                         s -> s.oldestPendingAgeMs() / 1000.0),
                 gauge("delayed", "Tasks waiting for their retry time", queue, QueueStats::delayed),
-                gauge("dead.letters", "Entries in the queue's dead-letter stream", queue, QueueStats::deadLetters));
+                gauge("dead.letters", "Entries in the queue's dead-letter stream", queue, QueueStats::deadLetters),
+                gauge("workers", "Live workers reading the queue (0: nobody serves it, its runs wait)", queue,
+                        QueueStats::workers));
         boolean stoppedMeanwhile;
         synchronized (lock) {
             stoppedMeanwhile = stopped;

@@ -1,7 +1,6 @@
 package io.runstream.api.queue;
 
 import io.runstream.pipeline.PipelineDirectory;
-import io.runstream.pipeline.PipelineInfo;
 import io.runstream.queue.QueueInspector;
 import io.runstream.queue.QueueStats;
 import io.smallrye.mutiny.Multi;
@@ -9,9 +8,11 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
-import java.util.TreeSet;
 
-/** The statistics of every queue: {@code default} and the queue of every known pipeline, by name. */
+/**
+ * The statistics of every known queue — {@code default}, each pipeline's own, each a worker ever read — by name,
+ * with the live workers reading it.
+ */
 @ApplicationScoped
 public class Queues {
 
@@ -25,14 +26,9 @@ public class Queues {
 
     /** Every queue's statistics now, sorted by name. */
     public Uni<List<QueueStats>> all() {
-        return directory.list()
-                .map(pipelines -> {
-                    TreeSet<String> queues = new TreeSet<>(List.of("default"));
-                    pipelines.stream().map(PipelineInfo::queue).forEach(queues::add);
-                    return queues;
-                })
-                .onItem().transformToMulti(queues -> Multi.createFrom().iterable(queues))
-                .onItem().transformToUniAndConcatenate(inspector::inspect)
+        return directory.queues()
+                .onItem().transformToMulti(queues -> Multi.createFrom().iterable(queues.entrySet()))
+                .onItem().transformToUniAndConcatenate(queue -> inspector.inspect(queue.getKey(), queue.getValue()))
                 .collect().asList();
     }
 }

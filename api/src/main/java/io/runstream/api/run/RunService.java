@@ -12,6 +12,7 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
+import io.runstream.pipeline.PipelineDirectory.Route;
 import io.runstream.pipeline.PipelineInfo;
 import io.runstream.run.RunIds;
 import io.runstream.run.RunStatus;
@@ -42,10 +43,10 @@ public class RunService {
 
     private static final Logger LOG = Logger.getLogger(RunService.class);
 
-    private static final long QUEUE_CACHE_NANOS = 1_000_000_000L;
+    private static final long ROUTE_CACHE_NANOS = 1_000_000_000L;
 
     private final PipelineDirectory pipelines;
-    private final java.util.Map<String, KnownQueue> knownQueues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, KnownRoute> knownRoutes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
     private final Outbox outbox;
     private final NewRuns newRuns;
@@ -110,7 +111,8 @@ public class RunService {
     }
 
     private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash) {
-        return queueFor(request, -1).chain(queue -> create(request, queue, idempotencyKey, hash));
+        return routeFor(request.pipeline(), -1)
+                .chain(route -> create(request, queueOn(route, request, -1), idempotencyKey, hash));
     }
 
     /**
@@ -119,38 +121,25 @@ public class RunService {
      * their queues. When the tasks do not reach Redis the runs are removed again and the caller gets 503.
      */
     public Uni<List<RunView>> submitAll(List<SubmitRequest> requests) {
-        // each pipeline's queue once (from the item that names it first), then every item against it
+        // each pipeline's route once (an unknown one named by the item that names it first), then every item on it
         java.util.Map<String, Integer> firstUse = new java.util.LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
             firstUse.putIfAbsent(requests.get(i).pipeline(), i);
         }
-        Uni<java.util.Map<String, String>> queueOfPipeline = Uni.createFrom().item(new java.util.HashMap<>());
+        Uni<java.util.Map<String, Route>> routes = Uni.createFrom().item(new java.util.HashMap<>());
         for (var use : firstUse.entrySet()) {
-            SubmitRequest first = requests.get(use.getValue());
-            SubmitRequest own = new SubmitRequest(first.pipeline(), null, null);
-            queueOfPipeline = queueOfPipeline.chain(known -> queueFor(own, use.getValue()).map(queue -> {
-                known.put(use.getKey(), queue);
+            routes = routes.chain(known -> routeFor(use.getKey(), use.getValue()).map(route -> {
+                known.put(use.getKey(), route);
                 return known;
             }));
         }
-        Uni<List<String>> queues = queueOfPipeline.map(known -> {
-            List<String> found = new java.util.ArrayList<>(requests.size());
-            for (int i = 0; i < requests.size(); i++) {
-                SubmitRequest request = requests.get(i);
-                String queue = known.get(request.pipeline());
-                if (request.queue() != null && !request.queue().equals(queue)) {
-                    throw wrongQueue(request, queue, i);
-                }
-                found.add(queue);
-            }
-            return found;
-        });
-        return queues.chain(found -> {
+        return routes.chain(known -> {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             List<NewRun> runs = new java.util.ArrayList<>(requests.size());
             for (int i = 0; i < requests.size(); i++) {
                 SubmitRequest request = requests.get(i);
-                runs.add(new NewRun(RunIds.newId(), request.pipeline(), found.get(i), request.input(), now));
+                String queue = queueOn(known.get(request.pipeline()), request, i);
+                runs.add(new NewRun(RunIds.newId(), request.pipeline(), queue, request.input(), now));
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
@@ -163,43 +152,51 @@ public class RunService {
     }
 
     /**
-     * The queue {@code request} runs on: its pipeline's, which it may name. Item {@code index} of a batch, or -1.
+     * The route of {@code pipeline}, for item {@code index} of a batch (or -1).
      *
-     * @throws ProblemException 400 for an unknown pipeline or another queue; 503 while pipelines are not known yet
+     * @throws ProblemException 400 for an unknown pipeline; 503 while pipelines are not known yet
      */
-    private Uni<String> queueFor(SubmitRequest request, int index) {
-        return queueOf(request.pipeline())
+    private Uni<Route> routeFor(String pipeline, int index) {
+        return routeOf(pipeline)
                 .onFailure().transform(e -> Outages.classify("Redis", e))
-                .chain(queue -> {
-                    if (queue.isEmpty()) {
-                        return unknownPipeline(request.pipeline(), index);
-                    }
-                    if (request.queue() != null && !request.queue().equals(queue.get())) {
-                        return Uni.createFrom().failure(wrongQueue(request, queue.get(), index));
-                    }
-                    return Uni.createFrom().item(queue.get());
-                });
-    }
-
-    private static ProblemException wrongQueue(SubmitRequest request, String queue, int index) {
-        return BatchRequest.badItem(index, Problem.of(Response.Status.BAD_REQUEST, "pipeline '" + request.pipeline()
-                + "' runs on queue '" + queue + "', not '" + request.queue() + "'"));
+                .chain(route -> route.isPresent() ? Uni.createFrom().item(route.get())
+                        : unknownPipeline(pipeline, index));
     }
 
     /**
-     * The queue of {@code pipeline}, from a copy of the pipeline directory at most one second old: pipelines are
-     * added rarely and never move, and a submit should not pay a Redis round trip for it.
+     * The queue {@code request} (item {@code index} of a batch, or -1) runs on: the one it names, or else its
+     * pipeline's own; either must be a queue where a worker that has the pipeline reads (or once read).
+     *
+     * @throws ProblemException 400 naming the queues the pipeline is served on
      */
-    private Uni<java.util.Optional<String>> queueOf(String pipeline) {
-        KnownQueue known = knownQueues.get(pipeline);
-        if (known != null && System.nanoTime() - known.readAt() < QUEUE_CACHE_NANOS) {
-            return Uni.createFrom().item(java.util.Optional.of(known.queue()));
+    private static String queueOn(Route route, SubmitRequest request, int index) {
+        String queue = request.queue() == null ? route.queue() : request.queue();
+        if (route.allows(queue)) {
+            return queue;
         }
-        return pipelines.queueOf(pipeline).invoke(queue -> queue.ifPresent(q -> knownQueues.put(pipeline,
-                new KnownQueue(q, System.nanoTime()))));
+        String served = String.join(", ", route.served().isEmpty() ? List.of(route.queue()) : route.served());
+        String problem = request.queue() == null
+                ? "pipeline '" + request.pipeline() + "' runs on queue '" + queue + "', which no worker with it "
+                        + "reads; it is served on: " + served + " (name one as queue)"
+                : "pipeline '" + request.pipeline() + "' is not served on queue '" + queue + "'; it is served on: "
+                        + served;
+        throw BatchRequest.badItem(index, Problem.of(Response.Status.BAD_REQUEST, problem));
     }
 
-    private record KnownQueue(String queue, long readAt) {
+    /**
+     * The route of {@code pipeline}, from a copy of the pipeline directory at most one second old: routes change
+     * rarely (a worker of a new queue starts), and a submit should not pay Redis round trips for them.
+     */
+    private Uni<java.util.Optional<Route>> routeOf(String pipeline) {
+        KnownRoute known = knownRoutes.get(pipeline);
+        if (known != null && System.nanoTime() - known.readAt() < ROUTE_CACHE_NANOS) {
+            return Uni.createFrom().item(java.util.Optional.of(known.route()));
+        }
+        return pipelines.route(pipeline).invoke(route -> route.ifPresent(r -> knownRoutes.put(pipeline,
+                new KnownRoute(r, System.nanoTime()))));
+    }
+
+    private record KnownRoute(Route route, long readAt) {
     }
 
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {

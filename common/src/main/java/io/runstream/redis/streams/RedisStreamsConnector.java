@@ -114,11 +114,27 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
 
     @Override
     public Flow.Publisher<? extends Message<?>> getPublisher(Config config) {
-        var incomingConfig = new RedisStreamsConnectorIncomingConfiguration(config);
-        var channel = new IncomingRedisStreamsChannel(redis, vertx, incomingConfig,
-                name -> failureStrategy(incomingConfig.getChannel(), name));
+        return opened(new RedisStreamsConnectorIncomingConfiguration(config)).publisher();
+    }
+
+    private IncomingRedisStreamsChannel opened(RedisStreamsConnectorIncomingConfiguration config) {
+        var channel = new IncomingRedisStreamsChannel(redis, vertx, config,
+                name -> failureStrategy(config.getChannel(), name));
         incoming.add(channel);
-        return channel.publisher();
+        return channel;
+    }
+
+    /**
+     * Opens an incoming channel that no configuration declares (one per queue, say, when the queues are known only
+     * at start): its attributes are {@code own}, then {@code <template>.<attribute>} of {@code application}. It
+     * stops and hands back with the declared ones.
+     *
+     * @param template prefix of the shared settings, e.g. {@code mp.messaging.incoming.tasks}
+     */
+    public IncomingRedisStreamsChannel open(Config application, String channel, String template,
+                                            java.util.Map<String, String> own) {
+        return opened(new RedisStreamsConnectorIncomingConfiguration(
+                new ChannelSettings(application, channel, template, own)));
     }
 
     @Override

@@ -13,13 +13,15 @@ import java.util.UUID;
 public final class Attempt implements RunContext {
 
     private final RunStore.StartedRun run;
+    private final String queue;
     private final JsonNode input;
     private final RunEventWriter events;
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
-    Attempt(RunStore.StartedRun run, RunEventWriter events) {
+    Attempt(RunStore.StartedRun run, String queue, RunEventWriter events) {
         this.run = run;
+        this.queue = queue;
         this.input = Json.tree(run.inputJson());
         this.events = events;
     }
@@ -75,6 +77,11 @@ public final class Attempt implements RunContext {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** The queue its task came from, where a retry goes too. */
+    public String queue() {
+        return queue;
     }
 
     /** The writer of this attempt's events. */

@@ -49,10 +49,10 @@ public class AttemptExecutor {
         this.vertx = vertx;
     }
 
-    /** Runs the handler of the started attempt {@code run}; the outcome never fails. */
-    public Uni<Outcome> execute(RunStore.StartedRun run) {
+    /** Runs the handler of the started attempt {@code run}, whose task came from {@code queue}; never fails. */
+    public Uni<Outcome> execute(RunStore.StartedRun run, String queue) {
         RunEventWriter events = writers.of(run.id(), run.attempt());
-        Attempt attempt = new Attempt(run, events);
+        Attempt attempt = new Attempt(run, queue, events);
         running.add(attempt);
         if (run.attempt() > 1) {
             events.reset();

@@ -11,7 +11,6 @@ import io.runstream.run.RunStore.End;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.attempt.Attempt;
 import io.runstream.worker.attempt.Outcome;
-import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -36,17 +35,15 @@ public class Completer {
     private final RunWrites writes;
     private final StoreRetry retry;
     private final DelayedTasks delayed;
-    private final HandlerRegistry handlers;
     private final RunEventWriters writers;
     private final MeterRegistry metrics;
 
-    public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed, HandlerRegistry handlers,
+    public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed,
                      RunEventWriters writers, MeterRegistry metrics) {
         this.store = store;
         this.writes = writes;
         this.retry = retry;
         this.delayed = delayed;
-        this.handlers = handlers;
         this.writers = writers;
         this.metrics = metrics;
     }
@@ -116,9 +113,8 @@ public class Completer {
         Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
                 .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
         TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline());
-        String queue = handlers.find(attempt.pipeline()).map(HandlerRegistry.Registered::queue).orElse("default");
         return events.flush()
-                .chain(() -> retry.until(delayed.schedule(queue, task, failed.delay()),
+                .chain(() -> retry.until(delayed.schedule(attempt.queue(), task, failed.delay()),
                         "schedule the retry of run " + attempt.runId()))
                 .replaceWith(true);
     }

@@ -9,7 +9,7 @@ import io.runstream.periodic.FrequentJob;
 import io.runstream.redis.LuaScript;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.WorkerConfig;
-import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.runstream.worker.consume.WorkerQueues;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -22,8 +22,6 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Tasks due later (retries after a backoff) wait in a sorted set per queue, scored by when they are due, instead of
@@ -47,14 +45,14 @@ public class DelayedTasks {
 
     private final Redis redis;
     private final RedisKeys keys;
-    private final Set<String> queues;
+    private final List<String> queues;
     private final FrequentJob mover;
 
     public DelayedTasks(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
-                        HandlerRegistry handlers) {
+                        WorkerQueues queues) {
         this.redis = redis;
         this.keys = runstream.keys();
-        this.queues = new TreeSet<>(handlers.pipelines().values());
+        this.queues = queues.names();
         this.mover = new FrequentJob(vertx, config.delayedPollInterval(), Duration.ofSeconds(10), this::moveDue,
                 new FailureLog(LOG, "Moving due tasks", Duration.ofMinutes(1)));
     }

@@ -7,7 +7,6 @@ import io.runstream.log.FailureLog;
 import io.runstream.queue.RedisReplies;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.WorkerId;
-import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -18,9 +17,8 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
@@ -38,16 +36,16 @@ public class ConsumerJanitor {
     private final Redis redis;
     private final RedisKeys keys;
     private final WorkerConfig config;
-    private final Set<String> queues;
+    private final List<String> queues;
     private final String self;
     private final FailureLog failures = new FailureLog(LOG, "Removing dead consumers", Duration.ofMinutes(1));
 
     public ConsumerJanitor(Redis redis, RunstreamConfig runstream, WorkerConfig config, WorkerId id,
-                           HandlerRegistry handlers) {
+                           WorkerQueues queues) {
         this.redis = redis;
         this.keys = runstream.keys();
         this.config = config;
-        this.queues = new TreeSet<>(handlers.pipelines().values());
+        this.queues = queues.names();
         this.self = id.value();
     }
 

@@ -11,12 +11,10 @@ import io.runstream.worker.complete.Completer;
 import io.runstream.worker.complete.RunWrites;
 import io.runstream.worker.complete.StoreRetry;
 import io.runstream.worker.handler.internal.HandlerRegistry;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
@@ -24,7 +22,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * Consumes the {@code tasks} channel in two stages. Up to {@code runstream.worker.concurrency} tasks at once are
+ * Consumes the tasks of every queue this worker reads ({@link TaskIntake}) in two stages. Up to {@code runstream.worker.concurrency} tasks at once are
  * decoded, checked (dead-lettered if delivered too often), started in PostgreSQL (fenced by the task entry, batched
  * by {@link RunWrites}) and run by the {@link AttemptExecutor}; the channel is asked for one more task as soon as a
  * handler returns. Then up to {@code runstream.worker.max-settling} tasks at once are settled by the
@@ -41,7 +39,7 @@ public class TaskConsumer {
     /** How long handlers told to stop at the end of the grace period have to do so. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
-    private final Multi<Message<String>> tasks;
+    private final TaskIntake intake;
     private final RunWrites writes;
     private final AttemptExecutor executor;
     private final Completer completer;
@@ -50,16 +48,9 @@ public class TaskConsumer {
     private final HandlerRegistry handlers;
     private final WorkerConfig config;
 
-    /**
-     * @param tasks raw on purpose: for a channel injected as {@code Multi<Message<String>>} SmallRye adds a payload
-     *              conversion step that requests one message at a time, so every XREADGROUP would fetch a single
-     *              entry whatever the concurrency; the connector's payloads are strings already
-     */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    public TaskConsumer(@Channel("tasks") Multi<Message> tasks, RunWrites writes, AttemptExecutor executor,
-                        Completer completer, StoreRetry retry, RunningAttempts running, HandlerRegistry handlers,
-                        WorkerConfig config) {
-        this.tasks = (Multi<Message<String>>) (Multi) tasks;
+    public TaskConsumer(TaskIntake intake, RunWrites writes, AttemptExecutor executor, Completer completer,
+                        StoreRetry retry, RunningAttempts running, HandlerRegistry handlers, WorkerConfig config) {
+        this.intake = intake;
         this.writes = writes;
         this.executor = executor;
         this.completer = completer;
@@ -70,10 +61,14 @@ public class TaskConsumer {
     }
 
     void start(@Observes StartupEvent event) {
-        LOG.infof("Worker serves pipelines [%s] with concurrency %d", handlers.names(), config.concurrency());
+        LOG.infof("Worker serves pipelines [%s] on queues %s with concurrency %d", handlers.names(), intake.queues(),
+                config.concurrency());
+        if (intake.queues().isEmpty()) {
+            LOG.warn("Worker reads no queue: it has no pipeline and runstream.worker.queues is not set");
+        }
         // a task holds one of the concurrency slots until its handler returns; what follows is a settlement, held by
         // one of max-settling slots, so the writes of runs that ended pile up and batch while handlers go on
-        tasks.onItem().transformToUni(this::run).merge(config.concurrency())
+        intake.tasks().onItem().transformToUni(this::run).merge(config.concurrency())
                 .onItem().transformToUni(Settlement::settle).merge(config.maxSettling())
                 .subscribe().with(x -> { }, failure -> LOG.errorf(failure, "The task channel stopped"));
     }
@@ -103,7 +98,7 @@ public class TaskConsumer {
         }
         return retry.until(writes.start(task.runId(), entry.id()), "start run " + task.runId())
                 .chain(started -> started.isPresent()
-                        ? executor.execute(started.get()).map(outcome -> new Settlement(task, () ->
+                        ? executor.execute(started.get(), intake.queueOf(entry)).map(outcome -> new Settlement(task, () ->
                                 completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))))
                         // ended, or started by another entry: nothing to run
                         : settle(message, task, () -> completer.nothingToRun(message, task.runId(),

@@ -7,6 +7,7 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.log.FailureLog;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.worker.WorkerId;
+import io.runstream.worker.consume.WorkerQueues;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,7 +19,8 @@ import java.time.Duration;
 import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
- * Tells the api which pipelines exist: advertises this worker's pipelines in the {@link PipelineDirectory} at
+ * Tells the api which pipelines exist and on which queues they are served: advertises this worker's pipelines and
+ * the queues it reads in the {@link PipelineDirectory} at
  * start and every {@code runstream.workers.heartbeat-interval}, and withdraws them on a clean stop. A worker that
  * dies stops counting once its last heartbeat is older than {@code runstream.workers.liveness}.
  */
@@ -29,14 +31,16 @@ public class PipelineAdvertiser {
 
     private final PipelineDirectory directory;
     private final HandlerRegistry handlers;
+    private final WorkerQueues queues;
     private final RunstreamConfig.Workers config;
     private final String workerId;
     private final FailureLog failures = new FailureLog(LOG, "Advertising pipelines", Duration.ofMinutes(1));
 
-    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerId id,
+    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerQueues queues, WorkerId id,
                               RunstreamConfig runstream) {
         this.directory = directory;
         this.handlers = handlers;
+        this.queues = queues;
         this.config = runstream.workers();
         this.workerId = id.value();
     }
@@ -52,7 +56,7 @@ public class PipelineAdvertiser {
 
     void stop(@Observes ShutdownEvent event) {
         try {
-            directory.withdraw(workerId, handlers.pipelines().keySet()).await().atMost(Duration.ofSeconds(2));
+            directory.withdraw(workerId, handlers.pipelines().keySet(), queues.names()).await().atMost(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
             LOG.infof("Could not withdraw pipelines at stop (they expire by themselves): %s", e.toString());
         }
@@ -61,6 +65,6 @@ public class PipelineAdvertiser {
     /** Advertises this worker's pipelines: at start, then every heartbeat interval. */
     @Scheduled(every = "${runstream.workers.heartbeat-interval}", concurrentExecution = SKIP)
     Uni<Void> advertise() {
-        return failures.reported(directory.advertise(workerId, handlers.pipelines()), config.heartbeatInterval());
+        return failures.reported(directory.advertise(workerId, handlers.pipelines(), queues.names()), config.heartbeatInterval());
     }
 }

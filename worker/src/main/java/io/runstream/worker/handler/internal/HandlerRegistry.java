@@ -1,5 +1,6 @@
 package io.runstream.worker.handler.internal;
 
+import io.runstream.worker.PipelinesConfig;
 import io.runstream.pipeline.Names;
 import io.runstream.worker.handler.Pipeline;
 import io.runstream.worker.handler.ReactiveRunHandler;
@@ -32,7 +33,8 @@ public class HandlerRegistry {
     private final Map<String, Registered> handlers;
 
     /** Built by CDI at the worker's start, from every handler bean; fails the start on a bad registration. */
-    public HandlerRegistry(@Any Instance<RunHandler> blocking, @Any Instance<ReactiveRunHandler> reactive) {
+    public HandlerRegistry(@Any Instance<RunHandler> blocking, @Any Instance<ReactiveRunHandler> reactive,
+                           PipelinesConfig routing) {
         List<Candidate> candidates = new ArrayList<>();
         for (Instance.Handle<RunHandler> h : blocking.handles()) {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
@@ -42,16 +44,18 @@ public class HandlerRegistry {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
                     (ctx, vt) -> Uni.createFrom().deferred(() -> h.get().handle(ctx)).map(x -> (Object) x)));
         }
-        this.handlers = build(candidates);
+        this.handlers = build(candidates, routing::queueOf);
     }
 
     /**
-     * The registrations of {@code candidates}, by pipeline name.
+     * The registrations of {@code candidates}, by pipeline name, each on the queue {@code queues} sets for it, or
+     * else on its {@code @Pipeline}'s.
      *
      * @throws IllegalStateException naming the pipeline and both classes when a name is taken twice, or the class
      *                               when a name or queue is invalid or {@code @Pipeline} is missing
      */
-    static Map<String, Registered> build(List<Candidate> candidates) {
+    static Map<String, Registered> build(List<Candidate> candidates,
+                                         java.util.function.Function<String, Optional<String>> queues) {
         Map<String, Registered> found = new TreeMap<>();
         for (Candidate candidate : candidates) {
             Class<?> type = candidate.beanClass();
@@ -64,8 +68,9 @@ public class HandlerRegistry {
                 throw new IllegalStateException("handler " + type.getName() + " has an invalid pipeline name or "
                         + "queue ('" + pipeline.value() + "', '" + pipeline.queue() + "'): use " + Names.RULE);
             }
+            String queue = queues.apply(pipeline.value()).orElse(pipeline.queue());
             Registered previous = found.putIfAbsent(pipeline.value(),
-                    new Registered(pipeline.value(), pipeline.queue(), type, candidate.invoker()));
+                    new Registered(pipeline.value(), queue, type, candidate.invoker()));
             if (previous != null) {
                 throw new IllegalStateException("pipeline '" + pipeline.value() + "' is registered twice: by "
                         + previous.beanClass().getName() + " and by " + type.getName());
@@ -134,7 +139,7 @@ public class HandlerRegistry {
      * A registered handler.
      *
      * @param name      pipeline name
-     * @param queue     queue it serves
+     * @param queue     the queue its runs go to when a submit names none
      * @param beanClass the bean behind it, for messages
      * @param invoker   starts one attempt
      */
