@@ -77,9 +77,12 @@ class BatchSubmitTest {
     @Test
     void oneBadItemRefusesTheWholeBatchNamingItsIndex() {
         fixture.assertNothingChanges(() -> batch("""
-                {"runs": [{"pipeline": "echo"}, {"pipeline": "echo"}, {"pipeline": "echo", "priority": 1}]}""")
+                {"runs": [{"pipeline": "echo"}, {"pipeline": "echo"}, {"pipeline": "echo", "color": 1}]}""")
                 .statusCode(400).contentType(RunApiTest.PROBLEM)
-                .body("index", equalTo(2)).body("detail", containsString("runs[2]: unknown member 'priority'")));
+                .body("index", equalTo(2)).body("detail", containsString("runs[2]: unknown member 'color'")));
+        fixture.assertNothingChanges(() -> batch("""
+                {"runs": [{"pipeline": "echo", "priority": 1}, {"pipeline": "echo", "priority": 9}]}""")
+                .statusCode(400).body("index", equalTo(1)).body("detail", containsString("runs[1]: 'priority'")));
         fixture.assertNothingChanges(() -> batch("""
                 {"runs": [{"pipeline": "echo"}, {"pipeline": "nope"}]}""")
                 .statusCode(400).body("index", equalTo(1))

@@ -145,6 +145,26 @@ class RunApiTest {
                         "pipeline 'echo' is not served on queue 'fast'; it is served on: default")));
     }
 
+    /** A priority puts the task on its queue's stream of that priority; the run shows it (default 2). */
+    @Test
+    void aRunsPriorityChoosesItsStreamAndIsShown() {
+        long high = fixture.redis().stream(String.class).xlen(fixture.keys().tasks("default", 1));
+        String id = submit("{\"pipeline\":\"echo\",\"priority\":1}").statusCode(202)
+                .body("priority", equalTo(1)).extract().path("id");
+        given().get("/api/runs/" + id).then().statusCode(200).body("priority", equalTo(1));
+        assertThat(fixture.redis().stream(String.class).xlen(fixture.keys().tasks("default", 1))).isEqualTo(high + 1);
+        submit("{\"pipeline\":\"echo\"}").statusCode(202).body("priority", equalTo(2));
+    }
+
+    @Test
+    void aPriorityOutOfRangeOrNotAWholeNumberIs400() {
+        for (String priority : List.of("0", "5", "-1", "1.5", "\"1\"", "true", "99999999999")) {
+            fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"priority\":" + priority + "}")
+                    .statusCode(400).contentType(PROBLEM).body("detail", equalTo(
+                            "'priority' must be a whole number from 1 (the highest) to 4 (the lowest); default 2")));
+        }
+    }
+
     /** A run may go to any queue where a worker that has its pipeline reads; its task goes to that queue. */
     @Test
     void aRunNamingAQueueWhereItsPipelineIsServedGoesThere() {

@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
-            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling");
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,6 +95,7 @@ public final class Bench {
             case "crash-recovery-fast" -> List.of(line(name, crashRecovery(true)));
             case "startup" -> List.of(line(name, startup()));
             case "scaling" -> List.of(line(name, scaling()));
+            case "priority-jump" -> List.of(line(name, priorityJump()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
         lines.forEach(out::println);
@@ -202,6 +203,44 @@ public final class Bench {
             r.put("api_rss_mib", apps.apiRssMib());
             r.put("worker_rss_mib", apps.workerRssMib(0));
             r.putAll(cpuPerRun);
+            apps.stop();
+            return r;
+        }
+    }
+
+    /**
+     * Priority jump-ahead under a backlog: 5,000 {@code sleep} runs of priority 4 (20 ms each) fill a worker at
+     * concurrency 4, then 50 {@code echo} runs of priority 1 are submitted one after the other, each once the one
+     * before started. Per priority-1 run: submit → start, and how many priority-4 runs started in between (0 or 1:
+     * it took the next free slot; the issue asks for "within one free slot").
+     */
+    private Map<String, Object> priorityJump() throws Exception {
+        int backlog = smoke ? 200 : 5_000;
+        int urgent = smoke ? 5 : 50;
+        try (AppProcesses apps = apps("priority-jump")) {
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "4"));
+            submitInBatches(apps, backlog, smoke ? 50 : 1_000,
+                    "{\"pipeline\":\"sleep\",\"priority\":4,\"input\":{\"ms\":20}}");
+            awaitRuns(apps, 4, "status = 'running'");
+            for (int i = 0; i < urgent; i++) {
+                submitInBatches(apps, 1, 1, "{\"pipeline\":\"echo\",\"priority\":1}");
+                awaitRuns(apps, i + 1, "priority = 1 AND started_at IS NOT NULL");
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("backlog", backlog);
+            r.put("urgent", urgent);
+            try (Connection db = connect(apps)) {
+                r.putAll(query(db, """
+                        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY wait_ms) AS jump_start_p50_ms,
+                               percentile_cont(0.99) WITHIN GROUP (ORDER BY wait_ms) AS jump_start_p99_ms,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY overtaken) AS overtaken_p50,
+                               max(overtaken) AS overtaken_max,
+                               (SELECT count(*) FROM runs WHERE priority = 4 AND status = 'queued') AS backlog_left
+                          FROM (SELECT EXTRACT(EPOCH FROM u.started_at - u.created_at) * 1000 AS wait_ms,
+                                       (SELECT count(*) FROM runs b WHERE b.priority = 4
+                                           AND b.started_at > u.created_at AND b.started_at < u.started_at) AS overtaken
+                                  FROM runs u WHERE u.priority = 1) urgent"""));
+            }
             apps.stop();
             return r;
         }
@@ -503,7 +542,11 @@ public final class Bench {
     /** Submits {@code runs} runs in batches of {@code batch}, each request awaited before the next. */
     private static void submitInBatches(AppProcesses apps, int runs, int batch, String pipeline, String input)
             throws Exception {
-        String item = "{\"pipeline\":\"" + pipeline + "\",\"input\":" + input + "}";
+        submitInBatches(apps, runs, batch, "{\"pipeline\":\"" + pipeline + "\",\"input\":" + input + "}");
+    }
+
+    /** Submits {@code runs} copies of run {@code item} (its JSON) in batches of {@code batch}, one after the other. */
+    private static void submitInBatches(AppProcesses apps, int runs, int batch, String item) throws Exception {
         for (int sent = 0; sent < runs; sent += batch) {
             String body = String.join(",", java.util.Collections.nCopies(Math.min(batch, runs - sent), item));
             HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api("/api/runs/batch"))

@@ -45,6 +45,16 @@ class BenchSmokeTest {
     }
 
     @Test
+    void aPriorityOneRunTakesTheNextFreeSlotAheadOfABacklog() throws Exception {
+        String line = bench.run("priority-jump").getFirst();
+        assertThat(line).contains("urgent=5").containsPattern("jump_start_p99_ms=\\d+\\.\\d+");
+        java.util.regex.Matcher overtaken = java.util.regex.Pattern.compile("overtaken_max=(\\d+)").matcher(line);
+        assertThat(overtaken.find()).as(line).isTrue();
+        // concurrency 4: a run submitted as slots free may see the ones freeing meanwhile taken; never a backlog
+        assertThat(Integer.parseInt(overtaken.group(1))).as(line).isLessThanOrEqualTo(4);
+    }
+
+    @Test
     void moreWorkersDrainABacklogFaster() throws Exception {
         String line = bench.run("scaling").getFirst();
         assertThat(line).contains("lag_after=0").containsPattern("three_workers_runs_per_s=\\d+\\.\\d+");

@@ -7,9 +7,11 @@ import java.util.UUID;
  * The Redis key layout. Every key starts with the deployment's prefix ({@code RUNSTREAM_KEY_PREFIX}, default
  * {@code runstream}) and carries a hash tag, so keys that are used together live in one Redis Cluster slot:
  * <pre>
- * {prefix}:{q:<queue>}:tasks                task stream of a queue (consumer group per queue)
+ * {prefix}:{q:<queue>}:tasks                task stream of a queue at the default priority (2; group workers)
+ * {prefix}:{q:<queue>}:tasks:p<n>           task stream of a queue at priority n = 1, 3 or 4 (group workers)
  * {prefix}:{q:<queue>}:dead                 dead-letter stream of a queue
  * {prefix}:{q:<queue>}:delayed              sorted set of tasks due later (retries), scored by due time (epoch ms)
+ * {prefix}:{q:<queue>}:delayed:p<n>         the same, of priority n = 1, 3 or 4
  * {prefix}:{run:<id>}:events                event stream of one run
  * {prefix}:{run:<id>}:cancel                set while a cancel of the running run is pending
  * {prefix}:{meta}:pipelines                 hash pipeline name → queue, of every pipeline ever advertised
@@ -49,9 +51,14 @@ public final class RedisKeys {
         return prefix;
     }
 
-    /** Task stream of {@code queue}. */
+    /** Task stream of {@code queue} at the default priority. */
     public String tasks(String queue) {
         return prefix + ":{q:" + queue + "}:tasks";
+    }
+
+    /** Task stream of {@code queue} at {@code priority} ({@link io.runstream.queue.Priority}). */
+    public String tasks(String queue, int priority) {
+        return tasks(queue) + lane(priority);
     }
 
     /** Dead-letter stream of {@code queue}. */
@@ -62,6 +69,16 @@ public final class RedisKeys {
     /** Sorted set of {@code queue}'s tasks due later, scored by when they are due (epoch ms). */
     public String delayed(String queue) {
         return prefix + ":{q:" + queue + "}:delayed";
+    }
+
+    /** Sorted set of {@code queue}'s tasks of {@code priority} due later. */
+    public String delayed(String queue, int priority) {
+        return delayed(queue) + lane(priority);
+    }
+
+    /** The suffix of a priority's keys: none for the default one, so a queue used without priorities has one stream. */
+    private static String lane(int priority) {
+        return priority == io.runstream.queue.Priority.DEFAULT ? "" : ":p" + priority;
     }
 
     /** Event stream of run {@code runId}. */

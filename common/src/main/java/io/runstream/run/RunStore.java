@@ -45,18 +45,18 @@ public class RunStore {
     /** New runs and their outbox row, in one statement: the row lists them until their tasks are in Redis. */
     private static final String INSERT_MANY = """
             WITH inserted AS (
-                INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at)
-                SELECT id, pipeline, queue, 'queued', input, 0, created_at, created_at
-                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-                    AS r(id, pipeline, queue, input, created_at)
+                INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at)
+                SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at
+                  FROM unnest($1::uuid[], $2::text[], $3::text[], $6::smallint[], $4::text[], $5::timestamptz[])
+                    AS r(id, pipeline, queue, priority, input, created_at)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
     private static final String INSERT_WITH_KEY = """
             WITH inserted AS (
                 INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at,
-                                  idempotency_key, request_hash)
-                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7)
+                                  idempotency_key, request_hash, priority)
+                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7, $8)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
@@ -121,10 +121,11 @@ public class RunStore {
      * @param id        its id ({@link RunIds})
      * @param pipeline  its pipeline
      * @param queue     the queue it runs on
+     * @param priority  its priority there ({@link io.runstream.queue.Priority})
      * @param input     its input as JSON text, or null
      * @param createdAt when it was submitted
      */
-    public record NewRun(UUID id, String pipeline, String queue, String input, Instant createdAt) {
+    public record NewRun(UUID id, String pipeline, String queue, int priority, String input, Instant createdAt) {
     }
 
     // ---- the api ----
@@ -140,6 +141,7 @@ public class RunStore {
         UUID[] ids = new UUID[n];
         String[] pipelines = new String[n];
         String[] queues = new String[n];
+        Short[] priorities = new Short[n];
         String[] inputs = new String[n];
         OffsetDateTime[] created = new OffsetDateTime[n];
         for (int i = 0; i < n; i++) {
@@ -147,10 +149,11 @@ public class RunStore {
             ids[i] = run.id();
             pipelines[i] = run.pipeline();
             queues[i] = run.queue();
+            priorities[i] = (short) run.priority();
             inputs[i] = run.input();
             created[i] = utc(run.createdAt());
         }
-        return pool.preparedQuery(INSERT_MANY).execute(Tuple.of(ids, pipelines, queues, inputs, created))
+        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, inputs, created, priorities}))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -163,7 +166,7 @@ public class RunStore {
     public Uni<Long> submit(NewRun run, String idempotencyKey, String requestHash) {
         return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
                         .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
-                        .addString(idempotencyKey).addString(requestHash))
+                        .addString(idempotencyKey).addString(requestHash).addShort((short) run.priority()))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 

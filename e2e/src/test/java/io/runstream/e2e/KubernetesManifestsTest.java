@@ -175,25 +175,35 @@ class KubernetesManifestsTest {
     void aWorkerStaysWhileAnyTaskIsPending(String kustomization) throws IOException {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         JsonNode spec = YAML.valueToTree(generic(all, "ScaledObject").getAdditionalProperties().get("spec"));
-        JsonNode lag = spec.at("/triggers/0");
-        List<JsonNode> pendingTriggers = new ArrayList<>();
-        spec.get("triggers").forEach(t -> {
-            if (t.at("/metadata").has("pendingEntriesCount")) {
-                pendingTriggers.add(t);
-            }
-        });
-        assertThat(pendingTriggers).as("triggers on pending entries").hasSize(1);
-        JsonNode pending = pendingTriggers.getFirst();
-        assertThat(pending.get("type").asText()).isEqualTo("redis-streams");
-        assertThat(pending.at("/metadata/stream")).isEqualTo(lag.at("/metadata/stream"));
-        assertThat(pending.at("/metadata/consumerGroup")).isEqualTo(lag.at("/metadata/consumerGroup"));
-        assertThat(pending.at("/metadata/activationLagCount").asText()).as("active from one pending task").isEqualTo("0");
-        assertThat(pending.at("/authenticationRef")).isEqualTo(lag.at("/authenticationRef"));
+        assertTriggersPerPriority(spec, new io.runstream.keys.RedisKeys(configMap(all).getData()
+                .get("RUNSTREAM_KEY_PREFIX")), "default");
+    }
+
+    /**
+     * Every priority's stream of {@code queue} has a lag trigger and a pending trigger (active from one pending
+     * task) in the workers' group, all with the same authentication.
+     */
+    private static void assertTriggersPerPriority(JsonNode spec, io.runstream.keys.RedisKeys keys, String queue) {
+        List<String> lag = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        JsonNode auth = spec.at("/triggers/0/authenticationRef");
+        for (JsonNode trigger : spec.get("triggers")) {
+            assertThat(trigger.get("type").asText()).isEqualTo("redis-streams");
+            assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
+            assertThat(trigger.at("/authenticationRef")).isEqualTo(auth);
+            assertThat(trigger.at("/metadata/activationLagCount").asText()).as("active from one task").isEqualTo("0");
+            (trigger.at("/metadata").has("pendingEntriesCount") ? pending : lag)
+                    .add(trigger.at("/metadata/stream").asText());
+        }
+        List<String> streams = java.util.Arrays.stream(io.runstream.queue.Priority.all())
+                .mapToObj(p -> keys.tasks(queue, p)).toList();
+        assertThat(lag).as("streams with a lag trigger").containsExactlyInAnyOrderElementsOf(streams);
+        assertThat(pending).as("streams with a pending trigger").containsExactlyInAnyOrderElementsOf(streams);
     }
 
     /**
      * The second-queue component: each worker Deployment reads one queue, and a ScaledObject of its own scales it on
-     * that queue's stream (lag and pending triggers) in the workers' group — the base's worker reads only default.
+     * that queue's streams (lag and pending triggers per priority) — the base's worker reads only default.
      */
     @Test
     void eachQueuesWorkersAreScaledOnTheStreamOfTheQueueTheyRead() throws IOException {
@@ -220,16 +230,9 @@ class KubernetesManifestsTest {
             String target = spec.at("/scaleTargetRef/name").asText();
             assertThat(queueOf).as("target of %s", name(scaler)).containsKey(target);
             assertThat(spec.at("/minReplicaCount").asInt()).as("%s scales from zero", name(scaler)).isZero();
-            List<String> kinds = new ArrayList<>();
-            for (JsonNode trigger : spec.get("triggers")) {
-                assertThat(trigger.at("/metadata/stream").asText()).as("stream of %s", name(scaler))
-                        .isEqualTo(keys.tasks(queueOf.get(target)));
-                assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(io.runstream.keys.RedisKeys.WORKERS_GROUP);
-                assertThat(generic(all, "TriggerAuthentication").getMetadata().getName())
-                        .isEqualTo(trigger.at("/authenticationRef/name").asText());
-                kinds.add(trigger.at("/metadata").has("pendingEntriesCount") ? "pending" : "lag");
-            }
-            assertThat(kinds).as("triggers of %s", name(scaler)).containsExactlyInAnyOrder("lag", "pending");
+            assertThat(generic(all, "TriggerAuthentication").getMetadata().getName())
+                    .isEqualTo(spec.at("/triggers/0/authenticationRef/name").asText());
+            assertTriggersPerPriority(spec, keys, queueOf.get(target));
         }
     }
 

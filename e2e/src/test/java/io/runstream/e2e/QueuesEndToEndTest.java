@@ -71,6 +71,37 @@ class QueuesEndToEndTest {
         await().atMost(WAIT).until(() -> client.status(waiting).equals("completed"));
     }
 
+    /**
+     * Priorities with the packaged apps: under a steady flood of fresh priority-1 runs, a priority-4 run waits while
+     * it is young and goes ahead of the flood once it has aged (RUNSTREAM_WORKER_PRIORITY_AGING=1s: some 4 s).
+     */
+    @Test
+    void aLowPriorityRunWaitsBehindHigherOnesButIsNotStarved() throws Exception {
+        apps = new AppProcesses("priorities").start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "1",
+                "RUNSTREAM_WORKER_PRIORITY_AGING", "1s"));
+        RunstreamClient client = new RunstreamClient(apps);
+        String flood = "{\"pipeline\":\"sleep\",\"priority\":1,\"input\":{\"ms\":20}}";
+        String batch = "{\"runs\":[" + String.join(",", java.util.Collections.nCopies(20, flood)) + "]}";
+        assertThat(client.post("/api/runs/batch", batch).statusCode()).isEqualTo(202);
+        String low = RunstreamClient.read(client.post("/api/runs",
+                "{\"pipeline\":\"sleep\",\"priority\":4,\"input\":{\"ms\":1}}").body()).get("id").asText();
+        // keep the flood coming: whenever fewer than 10 priority-1 runs wait, 20 more (400 ms of work)
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!client.status(low).equals("completed")) {
+            assertThat(System.nanoTime()).as("the low run completes under the flood").isLessThan(deadline);
+            await().atMost(WAIT).until(() -> client.status(low).equals("completed")
+                    || client.list("sleep", "queued").size() < 11);
+            assertThat(client.post("/api/runs/batch", batch).statusCode()).isEqualTo(202);
+        }
+        JsonNode run = client.run(low);
+        java.time.Instant created = java.time.Instant.parse(run.get("createdAt").asText());
+        java.time.Instant started = java.time.Instant.parse(run.get("startedAt").asText());
+        assertThat(Duration.between(created, started)).as("the low run waited behind the flood while it was young")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(20));
+        assertThat(client.list("sleep", "queued")).as("priority-1 runs it went ahead of").isNotEmpty()
+                .allMatch(queued -> queued.get("priority").asInt() == 1);
+    }
+
     private static JsonNode queue(RunstreamClient client, String name) {
         return StreamSupport.stream(client.get("/api/queues").spliterator(), false)
                 .filter(q -> q.get("name").asText().equals(name)).findFirst().orElseThrow();

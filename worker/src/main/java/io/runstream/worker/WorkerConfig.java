@@ -35,6 +35,14 @@ public interface WorkerConfig {
     Optional<List<String>> queues();
 
     /**
+     * How long a waiting task takes to rise one priority level when slots are taken ({@code 0s}: strict priorities,
+     * a lower one may wait for ever under a flood of higher ones). Default is 10s: under a flood of priority 1, a
+     * priority-4 task goes first once it has waited 40s.
+     */
+    @WithDefault("10s")
+    Duration priorityAging();
+
+    /**
      * This worker's id in the pipeline directory and the consumer group. Default is the host name and the
      * process id.
      */
@@ -81,6 +89,7 @@ public interface WorkerConfig {
         Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
         checks.atLeast("runstream.worker.concurrency", concurrency(), 1)
                 .atLeast("runstream.worker.max-settling", maxSettling(), 1)
+                .atLeast("runstream.worker.priority-aging", priorityAging(), Duration.ZERO)
                 .atLeast("runstream.worker.store-retry-backoff", storeRetryBackoff(), Duration.ofMillis(1))
                 .atLeast("runstream.worker.cancel-poll-interval", cancelPollInterval(), second)
                 .atLeast("runstream.worker.max-deliveries", maxDeliveries(), 1)

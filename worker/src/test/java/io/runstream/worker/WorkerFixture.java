@@ -1,5 +1,6 @@
 package io.runstream.worker;
 
+import io.runstream.queue.Priority;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
@@ -39,8 +40,14 @@ public class WorkerFixture {
 
     /** Records a queued run of {@code pipeline} on {@code queue} and publishes its task to that queue's stream. */
     public UUID submitTo(String queue, String pipeline, String inputJson) {
+        return submitTo(queue, Priority.DEFAULT, pipeline, inputJson);
+    }
+
+    /** Records a queued run of {@code pipeline} on {@code queue} at {@code priority} and publishes its task. */
+    public UUID submitTo(String queue, int priority, String pipeline, String inputJson) {
         UUID id = record(queue, pipeline, inputJson);
-        redis.stream(String.class).xadd(keys.tasks(queue), Map.of("payload", new TaskMessage(id, pipeline).encode()));
+        redis.stream(String.class).xadd(keys.tasks(queue, priority),
+                Map.of("payload", new TaskMessage(id, pipeline).encode()));
         return id;
     }
 

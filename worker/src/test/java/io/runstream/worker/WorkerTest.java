@@ -96,7 +96,8 @@ class WorkerTest {
     @Test
     void aRunOnOneQueueDoesNotWaitBehindAnotherQueuesBacklog() {
         List<UUID> backlog = IntStream.range(0, 20).mapToObj(i -> fixture.submit("probe", "{\"ms\":200}")).toList();
-        await().atMost(WAIT).until(() -> fixture.status(backlog.getFirst()).equals("running"));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(backlog.stream().map(fixture::status).toList())
+                .as("backlog").contains("running"));
         UUID other = fixture.submitTo("verification", "verify", "{}");
 
         await().atMost(WAIT).until(() -> fixture.status(other).equals("completed"));
@@ -104,6 +105,31 @@ class WorkerTest {
         // concurrency 2: the backlog alone takes 2 s; the other queue's run came within a few slots of its arrival
         assertThat(doneBefore).as("backlog runs completed before the other queue's run").isLessThanOrEqualTo(8);
         await().atMost(WAIT).until(() -> backlog.stream().allMatch(id -> fixture.status(id).equals("completed")));
+    }
+
+    /**
+     * Priorities: with a backlog of priority-4 runs and every slot taken, a priority-1 run takes one of the next
+     * free slots, and a retry goes back to its priority.
+     */
+    @Test
+    void aHighPriorityRunJumpsAheadOfALowPriorityBacklog() {
+        List<UUID> backlog = IntStream.range(0, 20).mapToObj(i -> fixture.submitTo("default", 4, "probe",
+                "{\"ms\":200}")).toList();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(backlog.stream().map(fixture::status).toList())
+                .as("backlog").contains("running"));
+        UUID urgent = fixture.submitTo("default", 1, "probe", "{\"ms\":1}");
+
+        await().atMost(WAIT).until(() -> fixture.status(urgent).equals("completed"));
+        long doneBefore = backlog.stream().filter(id -> fixture.status(id).equals("completed")).count();
+        // concurrency 2: the backlog takes 2 s; the urgent run took one of the two slots that freed next
+        assertThat(doneBefore).as("backlog runs completed before the urgent one").isLessThanOrEqualTo(4);
+        await().atMost(WAIT).until(() -> backlog.stream().allMatch(id -> fixture.status(id).equals("completed")));
+
+        long entries = fixture.redis().stream(String.class).xlen(fixture.keys().tasks("verification", 1));
+        UUID retried = fixture.submitTo("verification", 1, "verify", "{\"failFirst\":true}");
+        await().atMost(WAIT).until(() -> fixture.status(retried).equals("completed"));
+        assertThat(fixture.redis().stream(String.class).xlen(fixture.keys().tasks("verification", 1)))
+                .as("the task and its retry, both at priority 1").isEqualTo(entries + 2);
     }
 
     @Test

@@ -37,10 +37,10 @@ public class Dispatcher {
         this.keys = config.keys();
     }
 
-    /** Appends the task of run {@code id} to {@code queue}'s stream; completes once Redis has it. */
-    public Uni<Void> publish(UUID id, String pipeline, String queue) {
+    /** Appends the task of run {@code id} to the stream of {@code queue} at {@code priority}; once Redis has it. */
+    public Uni<Void> publish(UUID id, String pipeline, String queue, int priority) {
         return tasks.sendMessage(Message.of(new TaskMessage(id, pipeline).encode())
-                .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(queue))));
+                .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(queue, priority))));
     }
 
     /**
@@ -52,7 +52,7 @@ public class Dispatcher {
         List<Message<String>> messages = new ArrayList<>(runs.size());
         for (RunStore.NewRun run : runs) {
             messages.add(Message.of(new TaskMessage(run.id(), run.pipeline()).encode())
-                    .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(run.queue()))));
+                    .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(run.queue(), run.priority()))));
         }
         return connector.outgoing("tasks").orElseThrow(() -> new IllegalStateException(
                 "the tasks channel is not connected")).sendAll(messages);

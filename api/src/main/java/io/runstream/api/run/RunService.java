@@ -139,7 +139,8 @@ public class RunService {
             for (int i = 0; i < requests.size(); i++) {
                 SubmitRequest request = requests.get(i);
                 String queue = queueOn(known.get(request.pipeline()), request, i);
-                runs.add(new NewRun(RunIds.newId(), request.pipeline(), queue, request.input(), now));
+                runs.add(new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(),
+                        request.input(), now));
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
@@ -200,7 +201,7 @@ public class RunService {
     }
 
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {
-        NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.input(),
+        NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(), request.input(),
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
         Uni<Long> insert = idempotencyKey == null ? newRuns.insert(run)
                 : store.submit(run, idempotencyKey, hash).invoke(row -> outbox.expect(row, 1));
@@ -217,8 +218,8 @@ public class RunService {
     }
 
     private static RunView queued(NewRun run) {
-        return new RunView(run.id(), run.pipeline(), run.queue(), RunStatus.QUEUED.wire(), run.input(), null, null,
-                0, run.createdAt(), null, null);
+        return new RunView(run.id(), run.pipeline(), run.queue(), run.priority(), RunStatus.QUEUED.wire(), run.input(),
+                null, null, 0, run.createdAt(), null, null);
     }
 
     /**
@@ -253,7 +254,7 @@ public class RunService {
      * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
      */
     private Uni<Void> publish(NewRun run, long outboxRow) {
-        return dispatcher.publish(run.id(), run.pipeline(), run.queue())
+        return dispatcher.publish(run.id(), run.pipeline(), run.queue(), run.priority())
                 .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(run.id())
                         .onItemOrFailure().transformToUni((undone, undoFailure) -> {

@@ -11,14 +11,14 @@ import java.util.UUID;
 
 /** The Run JSON of the HTTP contract; {@code input} and {@code result} are the stored JSON, verbatim. */
 @RegisterForReflection
-public record RunView(UUID id, String pipeline, String queue, String status,
+public record RunView(UUID id, String pipeline, String queue, int priority, String status,
                       @JsonRawValue String input, @JsonRawValue String result, String error, int attempt,
                       Instant createdAt, Instant startedAt, Instant completedAt) {
 
     /** A row of the {@code runs} table as the contract shows it: the one mapping from rows to the Run JSON. */
     static RunView of(Row row) {
         return new RunView(row.getUUID("id"), row.getString("pipeline"), row.getString("queue"),
-                RunStatus.fromWire(row.getString("status")).orElseThrow().wire(), row.getString("input"),
+                row.getInteger("priority"), RunStatus.fromWire(row.getString("status")).orElseThrow().wire(), row.getString("input"),
                 row.getString("result"), row.getString("error"), row.getInteger("attempt"),
                 instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("started_at")),
                 instant(row.getOffsetDateTime("completed_at")));

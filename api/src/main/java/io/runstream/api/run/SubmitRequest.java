@@ -1,5 +1,6 @@
 package io.runstream.api.run;
 
+import io.runstream.queue.Priority;
 import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,15 +11,17 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * A parsed and checked {@code POST /api/runs} body: {@code {"pipeline": str, "input": any JSON, "queue": str}}.
+ * A parsed and checked {@code POST /api/runs} body:
+ * {@code {"pipeline": str, "input": any JSON, "queue": str, "priority": 1..4}}.
  *
  * @param pipeline pipeline name
  * @param input    the input as JSON text, or null when absent
  * @param queue    requested queue, or null for the pipeline's own
+ * @param priority requested priority ({@link Priority}), or null for the default
  */
-record SubmitRequest(String pipeline, String input, String queue) {
+record SubmitRequest(String pipeline, String input, String queue, Integer priority) {
 
-    private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue");
+    private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue", "priority");
 
     /** @throws ProblemException 400 naming what is wrong with {@code body} */
     static SubmitRequest parse(String body) {
@@ -61,7 +64,7 @@ record SubmitRequest(String pipeline, String input, String queue) {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue");
+                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue, priority");
             }
         }
         String pipeline = name(root, "pipeline");
@@ -70,7 +73,25 @@ record SubmitRequest(String pipeline, String input, String queue) {
         }
         JsonNode input = root.get("input");
         String inputText = input == null ? null : Json.encode(input);
-        return new SubmitRequest(pipeline, inputText, name(root, "queue"));
+        return new SubmitRequest(pipeline, inputText, name(root, "queue"), priority(root));
+    }
+
+    /** The priority the run asks for, or null for the default. */
+    private static Integer priority(JsonNode root) {
+        JsonNode node = root.get("priority");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || !Priority.isValid(node.intValue())) {
+            throw ProblemException.badRequest("'priority' must be a whole number from " + Priority.HIGHEST
+                    + " (the highest) to " + Priority.LOWEST + " (the lowest); default " + Priority.DEFAULT);
+        }
+        return node.intValue();
+    }
+
+    /** The priority the run gets. */
+    int priorityOrDefault() {
+        return priority == null ? Priority.DEFAULT : priority;
     }
 
     /** A digest of what the request asks for, to tell a repeat of it from another request with the same key. */
@@ -80,6 +101,9 @@ record SubmitRequest(String pipeline, String input, String queue) {
             for (String part : new String[] {pipeline, queue, input}) {
                 digest.update(String.valueOf(part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 digest.update((byte) 0);
+            }
+            if (priority != null) { // absent, the digest is what it was before priorities: keys taken then hold
+                digest.update(("priority=" + priority).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             return java.util.HexFormat.of().formatHex(digest.digest());
         } catch (java.security.NoSuchAlgorithmException e) {

@@ -1,5 +1,6 @@
 package io.runstream.worker.attempt;
 
+import io.runstream.worker.consume.Lane;
 import io.runstream.run.RunStore;
 import io.runstream.events.RunEventWriter;
 
@@ -13,15 +14,15 @@ import java.util.UUID;
 public final class Attempt implements RunContext {
 
     private final RunStore.StartedRun run;
-    private final String queue;
+    private final Lane lane;
     private final JsonNode input;
     private final RunEventWriter events;
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
-    Attempt(RunStore.StartedRun run, String queue, RunEventWriter events) {
+    Attempt(RunStore.StartedRun run, Lane lane, RunEventWriter events) {
         this.run = run;
-        this.queue = queue;
+        this.lane = lane;
         this.input = Json.tree(run.inputJson());
         this.events = events;
     }
@@ -79,9 +80,9 @@ public final class Attempt implements RunContext {
         return stopping;
     }
 
-    /** The queue its task came from, where a retry goes too. */
-    public String queue() {
-        return queue;
+    /** The queue and priority its task came from, where a retry goes too. */
+    public Lane lane() {
+        return lane;
     }
 
     /** The writer of this attempt's events. */

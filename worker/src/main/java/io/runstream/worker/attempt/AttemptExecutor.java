@@ -1,5 +1,6 @@
 package io.runstream.worker.attempt;
 
+import io.runstream.worker.consume.Lane;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.virtual.threads.VirtualThreads;
@@ -49,10 +50,10 @@ public class AttemptExecutor {
         this.vertx = vertx;
     }
 
-    /** Runs the handler of the started attempt {@code run}, whose task came from {@code queue}; never fails. */
-    public Uni<Outcome> execute(RunStore.StartedRun run, String queue) {
+    /** Runs the handler of the started attempt {@code run}, whose task came from {@code lane}; never fails. */
+    public Uni<Outcome> execute(RunStore.StartedRun run, Lane lane) {
         RunEventWriter events = writers.of(run.id(), run.attempt());
-        Attempt attempt = new Attempt(run, queue, events);
+        Attempt attempt = new Attempt(run, lane, events);
         running.add(attempt);
         if (run.attempt() > 1) {
             events.reset();

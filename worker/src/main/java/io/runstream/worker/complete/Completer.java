@@ -114,7 +114,7 @@ public class Completer {
                 .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
         TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline());
         return events.flush()
-                .chain(() -> retry.until(delayed.schedule(attempt.queue(), task, failed.delay()),
+                .chain(() -> retry.until(delayed.schedule(attempt.lane(), task, failed.delay()),
                         "schedule the retry of run " + attempt.runId()))
                 .replaceWith(true);
     }

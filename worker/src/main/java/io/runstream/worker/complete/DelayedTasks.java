@@ -9,6 +9,7 @@ import io.runstream.periodic.FrequentJob;
 import io.runstream.redis.LuaScript;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.consume.Lane;
 import io.runstream.worker.consume.WorkerQueues;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -45,14 +46,14 @@ public class DelayedTasks {
 
     private final Redis redis;
     private final RedisKeys keys;
-    private final List<String> queues;
+    private final List<Lane> lanes;
     private final FrequentJob mover;
 
     public DelayedTasks(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
                         WorkerQueues queues) {
         this.redis = redis;
         this.keys = runstream.keys();
-        this.queues = queues.names();
+        this.lanes = queues.lanes();
         this.mover = new FrequentJob(vertx, config.delayedPollInterval(), Duration.ofSeconds(10), this::moveDue,
                 new FailureLog(LOG, "Moving due tasks", Duration.ofMinutes(1)));
     }
@@ -65,22 +66,22 @@ public class DelayedTasks {
         mover.stop();
     }
 
-    /** Puts {@code task} on {@code queue}'s stream after {@code delay}. */
-    public Uni<Void> schedule(String queue, TaskMessage task, Duration delay) {
+    /** Puts {@code task} on {@code lane}'s stream after {@code delay}. */
+    public Uni<Void> schedule(Lane lane, TaskMessage task, Duration delay) {
         long due = System.currentTimeMillis() + delay.toMillis();
-        return redis.send(Request.cmd(Command.ZADD).arg(keys.delayed(queue)).arg(due).arg(task.encode()))
+        return redis.send(Request.cmd(Command.ZADD).arg(lane.delayed(keys)).arg(due).arg(task.encode()))
                 .replaceWithVoid();
     }
 
-    /** Moves the due tasks of every queue this worker serves to the queue's stream. */
+    /** Moves the due tasks of every lane this worker reads to the lane's stream. */
     Uni<Void> moveDue() {
         long now = System.currentTimeMillis();
-        return Multi.createFrom().iterable(queues)
-                .onItem().transformToUniAndConcatenate(queue -> MOVE_DUE.run(redis,
-                                List.of(keys.delayed(queue), keys.tasks(queue)), List.of(now, MOVE_BATCH))
+        return Multi.createFrom().iterable(lanes)
+                .onItem().transformToUniAndConcatenate(lane -> MOVE_DUE.run(redis,
+                                List.of(lane.delayed(keys), lane.stream(keys)), List.of(now, MOVE_BATCH))
                         .invoke(moved -> {
                             if (moved != null && moved.toInteger() > 0) {
-                                LOG.debugf("Moved %d due tasks to queue %s", moved.toInteger(), queue);
+                                LOG.debugf("Moved %d due tasks to %s", moved.toInteger(), lane);
                             }
                         }))
                 .collect().last()

@@ -34,31 +34,28 @@ public class ConsumerJanitor {
     private static final Logger LOG = Logger.getLogger(ConsumerJanitor.class);
 
     private final Redis redis;
-    private final RedisKeys keys;
     private final WorkerConfig config;
-    private final List<String> queues;
+    private final List<String> streams;
     private final String self;
     private final FailureLog failures = new FailureLog(LOG, "Removing dead consumers", Duration.ofMinutes(1));
 
     public ConsumerJanitor(Redis redis, RunstreamConfig runstream, WorkerConfig config, WorkerId id,
                            WorkerQueues queues) {
         this.redis = redis;
-        this.keys = runstream.keys();
         this.config = config;
-        this.queues = queues.names();
+        this.streams = queues.lanes().stream().map(lane -> lane.stream(runstream.keys())).toList();
         this.self = id.value();
     }
 
-    /** Removes the dead consumers of every queue this worker serves. */
+    /** Removes the dead consumers of every queue this worker reads, at every priority. */
     @Scheduled(every = "${runstream.worker.consumer-cleanup-interval}", concurrentExecution = SKIP)
     Uni<Void> sweep() {
-        return failures.reported(Multi.createFrom().iterable(queues)
+        return failures.reported(Multi.createFrom().iterable(streams)
                 .onItem().transformToUniAndConcatenate(this::sweep)
                 .collect().last(), Duration.ofSeconds(30));
     }
 
-    private Uni<Void> sweep(String queue) {
-        String stream = keys.tasks(queue);
+    private Uni<Void> sweep(String stream) {
         return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(RedisKeys.WORKERS_GROUP))
                 .onItem().transformToMulti(reply -> Multi.createFrom().iterable(RedisReplies.records(reply)))
                 .filter(this::dead)

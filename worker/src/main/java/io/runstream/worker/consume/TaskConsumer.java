@@ -98,7 +98,7 @@ public class TaskConsumer {
         }
         return retry.until(writes.start(task.runId(), entry.id()), "start run " + task.runId())
                 .chain(started -> started.isPresent()
-                        ? executor.execute(started.get(), intake.queueOf(entry)).map(outcome -> new Settlement(task, () ->
+                        ? executor.execute(started.get(), intake.laneOf(entry)).map(outcome -> new Settlement(task, () ->
                                 completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))))
                         // ended, or started by another entry: nothing to run
                         : settle(message, task, () -> completer.nothingToRun(message, task.runId(),

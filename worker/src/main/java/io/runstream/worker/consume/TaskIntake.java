@@ -2,9 +2,11 @@ package io.runstream.worker.consume;
 
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.queue.Priority;
 import io.runstream.redis.streams.IncomingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnector;
 import io.runstream.redis.streams.internal.IncomingRedisStreamsChannel;
+import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.WorkerId;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -25,16 +27,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The tasks of every queue this worker reads ({@link WorkerQueues}), as one stream whose demand — the worker's free
- * handler slots — is shared fairly across the queues.
+ * The tasks of every queue this worker reads ({@link WorkerQueues}), at every priority, as one stream whose demand —
+ * the worker's free handler slots — goes to the highest priority waiting, and is shared fairly across the queues.
  *
- * <p>Each queue has its own channel: the queue's task stream, read through the {@value RedisKeys#WORKERS_GROUP}
- * group under this worker's id, failing entries to the queue's dead-letter stream, every other setting from
- * {@code mp.messaging.incoming.tasks.*}. With one queue, the channel is asked for exactly the free slots, as if it
- * were consumed directly. With several, each channel is asked for up to the free slots, and at least one task while
- * none is free, so that a queue whose tasks arrive is never starved of reads by another's backlog; the tasks that
- * come meanwhile wait here (still claimed by this worker, kept fresh by its heartbeat) and free slots take them
- * round-robin across the queues. What waits here is at most {@code concurrency} per queue, usually one.
+ * <p>Each {@link Lane} (a priority of a queue) has its own channel: the lane's task stream, read through the
+ * {@value RedisKeys#WORKERS_GROUP} group under this worker's id, failing entries to the queue's dead-letter stream,
+ * every other setting from {@code mp.messaging.incoming.tasks.*}. Each channel is asked for up to the free slots,
+ * and for one task while none is free, so the next task of every lane is already here when a slot frees: a
+ * priority-1 task arriving behind a backlog of priority-4 ones takes the next free slot. The tasks that come
+ * meanwhile wait here (still claimed by this worker, kept fresh by its heartbeat): at most one per lane while the
+ * slots are full.
+ *
+ * <p>Which waiting task a free slot takes: the one of the best effective priority — its priority less one level for
+ * every {@code runstream.worker.priority-aging} it has waited since it entered its stream (so a low priority is never
+ * starved for ever: under a flood of priority 1, a priority-4 task goes first after 4 agings) — the higher own
+ * priority on a tie, and among lanes still equal the queues in turn (round-robin), so one queue's backlog never
+ * holds up another's.
  *
  * <p>All demand bookkeeping and every emission happen in one drain loop that a single thread runs at a time (a
  * work-in-progress counter, no lock), so a channel delivering and a slot freeing at once never emit concurrently
@@ -48,24 +56,27 @@ public class TaskIntake {
     static final String SETTINGS = "mp.messaging.incoming.tasks";
 
     private final List<Source> sources = new ArrayList<>();
-    private final Map<String, String> queueOfStream = new java.util.HashMap<>();
+    private final Map<String, Lane> laneOfStream = new java.util.HashMap<>();
+    /** A waiting task's priority rises one level per this many ms; 0: strict priorities. */
+    private final long agingMillis;
     private final AtomicInteger wip = new AtomicInteger();
     private final Multi<Message<String>> tasks;
     private volatile MultiEmitter<? super Message<String>> downstream;
-    /** Where the next round-robin pick starts; touched only inside the drain loop. */
+    /** Where the next round-robin pick among equals starts; touched only inside the drain loop. */
     private int nextSource;
 
     public TaskIntake(@Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, WorkerQueues queues,
-                      WorkerId id, RunstreamConfig runstream, Config config) {
+                      WorkerId id, RunstreamConfig runstream, WorkerConfig worker, Config config) {
         RedisKeys keys = runstream.keys();
-        for (String queue : queues.names()) {
-            IncomingRedisStreamsChannel channel = connector.open(config, channelName(queue), SETTINGS, Map.of(
-                    "stream", keys.tasks(queue),
+        this.agingMillis = worker.priorityAging().toMillis();
+        for (Lane lane : queues.lanes()) {
+            IncomingRedisStreamsChannel channel = connector.open(config, channelName(lane), SETTINGS, Map.of(
+                    "stream", lane.stream(keys),
                     "group", RedisKeys.WORKERS_GROUP,
                     "consumer", id.value(),
-                    "dead-letter-stream", keys.deadLetter(queue)));
-            sources.add(new Source(queue, channel));
-            queueOfStream.put(channel.stream(), queue);
+                    "dead-letter-stream", keys.deadLetter(lane.queue())));
+            sources.add(new Source(lane, channel));
+            laneOfStream.put(channel.stream(), lane);
         }
         this.tasks = Multi.createFrom().emitter(emitter -> {
             downstream = emitter;
@@ -75,9 +86,14 @@ public class TaskIntake {
         });
     }
 
-    /** The name of {@code queue}'s channel (in logs and health checks). */
+    /** The name of the channel of {@code queue} at the default priority (in logs and health checks). */
     public static String channelName(String queue) {
         return "tasks:" + queue;
+    }
+
+    /** The name of {@code lane}'s channel. */
+    public static String channelName(Lane lane) {
+        return channelName(lane.queue()) + (lane.priority() == Priority.DEFAULT ? "" : ":p" + lane.priority());
     }
 
     /** The tasks of every queue; one subscriber. */
@@ -85,14 +101,14 @@ public class TaskIntake {
         return tasks;
     }
 
-    /** The queue a task delivered by {@link #tasks()} came from. */
-    public String queueOf(IncomingRedisStreamMetadata entry) {
-        return queueOfStream.get(entry.stream());
+    /** The lane a task delivered by {@link #tasks()} came from. */
+    public Lane laneOf(IncomingRedisStreamMetadata entry) {
+        return laneOfStream.get(entry.stream());
     }
 
     /** The queues read, in order. */
     public List<String> queues() {
-        return sources.stream().map(Source::queue).toList();
+        return sources.stream().map(source -> source.lane.queue()).distinct().toList();
     }
 
     private void drain() {
@@ -123,23 +139,64 @@ public class TaskIntake {
         }
     }
 
-    /** The next waiting task, taking the queues in turn. */
+    /** The next waiting task ({@link #choose}), or null when none waits. */
     private Message<String> poll() {
         int n = sources.size();
+        int[] priorities = new int[n];
+        long[] enteredAt = new long[n];
         for (int i = 0; i < n; i++) {
-            Source source = sources.get((nextSource + i) % n);
-            Message<String> task = source.waiting.poll();
-            if (task != null) {
-                nextSource = (nextSource + i + 1) % n;
-                return task;
+            Message<String> head = sources.get(i).waiting.peek();
+            priorities[i] = sources.get(i).lane.priority();
+            enteredAt[i] = head == null ? -1 : enteredAt(head);
+        }
+        int chosen = choose(priorities, enteredAt, System.currentTimeMillis(), agingMillis, nextSource);
+        if (chosen < 0) {
+            return null;
+        }
+        nextSource = (chosen + 1) % n;
+        return sources.get(chosen).waiting.poll();
+    }
+
+    /**
+     * Which lane's waiting task a free slot takes: the best effective priority — own priority less one level per
+     * {@code agingMillis} waited since it entered its stream (0: no aging) — then the higher own priority, then the
+     * first from {@code start} on (the lanes in turn).
+     *
+     * @param priorities each lane's priority
+     * @param enteredAt  when each lane's first waiting task entered its stream (epoch ms), or -1 when none waits
+     * @return the chosen lane's index, or -1 when no task waits
+     */
+    static int choose(int[] priorities, long[] enteredAt, long now, long agingMillis, int start) {
+        int n = priorities.length;
+        int best = -1;
+        long bestEffective = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            int index = (start + i) % n;
+            if (enteredAt[index] < 0) {
+                continue;
+            }
+            long agings = agingMillis == 0 ? 0 : Math.max(0, now - enteredAt[index]) / agingMillis;
+            long effective = priorities[index] - agings;
+            if (best < 0 || effective < bestEffective
+                    || (effective == bestEffective && priorities[index] < priorities[best])) {
+                best = index;
+                bestEffective = effective;
             }
         }
-        return null;
+        return best;
+    }
+
+    /** When {@code task} entered its stream: its entry id's time (epoch ms). */
+    private static long enteredAt(Message<String> task) {
+        String id = task.getMetadata(IncomingRedisStreamMetadata.class).map(IncomingRedisStreamMetadata::id)
+                .orElse("0-0");
+        int dash = id.indexOf('-');
+        return dash < 0 ? 0 : Long.parseLong(id.substring(0, dash));
     }
 
     /** Asks each channel for what brings its waiting and requested tasks up to the free slots (one at least). */
     private void topUp(long free) {
-        long target = sources.size() == 1 ? free : Math.max(1, free);
+        long target = Math.max(1, free);
         for (Source source : sources) {
             Flow.Subscription subscription = source.subscription;
             if (subscription == null || source.done) {
@@ -153,10 +210,10 @@ public class TaskIntake {
         }
     }
 
-    /** One queue's channel, as the drain loop sees it. */
+    /** One lane's channel, as the drain loop sees it. */
     private final class Source implements MultiSubscriber<Message<String>> {
 
-        private final String queue;
+        private final Lane lane;
         private final IncomingRedisStreamsChannel channel;
         /** Delivered by the channel, not yet emitted. */
         private final Queue<Message<String>> waiting = new ConcurrentLinkedQueue<>();
@@ -165,13 +222,9 @@ public class TaskIntake {
         private volatile Flow.Subscription subscription;
         private volatile boolean done;
 
-        Source(String queue, IncomingRedisStreamsChannel channel) {
-            this.queue = queue;
+        Source(Lane lane, IncomingRedisStreamsChannel channel) {
+            this.lane = lane;
             this.channel = channel;
-        }
-
-        String queue() {
-            return queue;
         }
 
         void subscribe() {
@@ -197,7 +250,7 @@ public class TaskIntake {
 
         @Override
         public void onFailure(Throwable failure) {
-            LOG.errorf(failure, "The channel of queue %s stopped; the worker no longer reads it", queue);
+            LOG.errorf(failure, "The channel of %s stopped; the worker no longer reads it", lane);
             finish();
         }
 

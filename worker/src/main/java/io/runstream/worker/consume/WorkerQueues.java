@@ -1,5 +1,6 @@
 package io.runstream.worker.consume;
 
+import io.runstream.queue.Priority;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import jakarta.inject.Singleton;
@@ -9,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * The queues this worker reads: {@code runstream.worker.queues} when set, else the queue of every pipeline it has.
- * Sorted by name, no repeats.
+ * Sorted by name, no repeats; each is read at every priority ({@link #lanes()}).
  */
 @Singleton
 public class WorkerQueues {
@@ -23,5 +24,16 @@ public class WorkerQueues {
 
     public List<String> names() {
         return names;
+    }
+
+    /** Every priority of every queue read, by queue, the highest priority first. */
+    public List<Lane> lanes() {
+        List<Lane> lanes = new java.util.ArrayList<>();
+        for (String queue : names) {
+            for (int priority : Priority.all()) {
+                lanes.add(new Lane(queue, priority));
+            }
+        }
+        return List.copyOf(lanes);
     }
 }

@@ -4,6 +4,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.runstream.local.RunstreamTestResource;
+import io.runstream.queue.Priority;
 import io.runstream.run.RunIds;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
@@ -198,7 +199,7 @@ class RunStoreBatchTest {
 
     private List<UUID> submit(int n) {
         List<RunStore.NewRun> runs = IntStream.range(0, n).mapToObj(i -> new RunStore.NewRun(RunIds.newId(),
-                "batch-test", "batch-test", "{}", Instant.now())).toList();
+                "batch-test", "batch-test", Priority.DEFAULT, "{}", Instant.now())).toList();
         await(store.submit(runs));
         return runs.stream().map(RunStore.NewRun::id).toList();
     }
