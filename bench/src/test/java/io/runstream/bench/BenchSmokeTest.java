@@ -48,19 +48,22 @@ class BenchSmokeTest {
     void aPriorityOneRunTakesTheNextFreeSlotAheadOfABacklog() throws Exception {
         String line = bench.run("priority-jump").getFirst();
         assertThat(line).contains("urgent=5").containsPattern("jump_start_p99_ms=\\d+\\.\\d+");
-        java.util.regex.Matcher overtaken = java.util.regex.Pattern.compile("overtaken_max=(\\d+)").matcher(line);
-        assertThat(overtaken.find()).as(line).isTrue();
         // concurrency 4: a run submitted as slots free may see the ones freeing meanwhile taken; never a backlog
-        assertThat(Integer.parseInt(overtaken.group(1))).as(line).isLessThanOrEqualTo(4);
+        assertThat(number(line, "overtaken_max")).as(line).isLessThanOrEqualTo(4);
     }
 
     @Test
     void moreWorkersDrainABacklogFaster() throws Exception {
         String line = bench.run("scaling").getFirst();
         assertThat(line).contains("lag_after=0").containsPattern("three_workers_runs_per_s=\\d+\\.\\d+");
-        java.util.regex.Matcher speedup = java.util.regex.Pattern.compile("speedup=(\\d+\\.\\d+)").matcher(line);
-        assertThat(speedup.find()).as(line).isTrue();
         // three workers instead of one: ideally 3×; on two shared cores well over 1.5× all the same
-        assertThat(Double.parseDouble(speedup.group(1))).as(line).isGreaterThan(1.5);
+        assertThat(number(line, "speedup")).as(line).isGreaterThan(1.5);
+    }
+
+    /** The number in field {@code name} of a result line. */
+    private static double number(String line, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(name + "=(\\d+(\\.\\d+)?)").matcher(line);
+        assertThat(m.find()).as("%s in %s", name, line).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 }
