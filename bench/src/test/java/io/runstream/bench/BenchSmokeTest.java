@@ -48,8 +48,9 @@ class BenchSmokeTest {
     void aPriorityOneRunTakesTheNextFreeSlotAheadOfABacklog() throws Exception {
         String line = bench.run("priority-jump").getFirst();
         assertThat(line).contains("urgent=5").containsPattern("jump_start_p99_ms=\\d+\\.\\d+");
-        // concurrency 4: a run submitted as slots free may see the ones freeing meanwhile taken; never a backlog
-        assertThat(number(line, "overtaken_max")).as(line).isLessThanOrEqualTo(4);
+        // a slot frees every ~50 ms: the urgent run takes the next one, or the one after when a slot freed while its
+        // submit was on its way; never a backlog's worth
+        assertThat(number(line, "overtaken_max")).as(line).isLessThanOrEqualTo(2);
     }
 
     @Test
