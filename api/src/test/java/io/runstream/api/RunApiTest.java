@@ -19,6 +19,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -143,6 +144,44 @@ class RunApiTest {
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\",\"queue\":\"fast\"}").statusCode(400)
                 .contentType(PROBLEM).body("detail", containsString(
                         "pipeline 'echo' is not served on queue 'fast'; it is served on: default")));
+    }
+
+    /** Seed 003's trigger API: a job is a run of the pipeline with the parameters as input. */
+    @Test
+    void aTriggerSubmitsARunWithTheParametersAsInputAndAnswersTheJob() {
+        fixture.knownPipeline("triggered");
+        var job = given().contentType(ContentType.JSON).body("{\"parameters\":{\"dryRun\":true}}")
+                .post("/api/pipelines/triggered/trigger").then().statusCode(202).contentType(ContentType.JSON)
+                .body("pipelineId", equalTo("triggered")).body("status", equalTo("queued"))
+                .body("timestamp", notNullValue()).extract();
+        String id = job.path("jobId");
+        assertThat(job.header("Location")).endsWith("/api/runs/" + id);
+        given().get("/api/runs/" + id).then().statusCode(200).body("pipeline", equalTo("triggered"))
+                .body("input.dryRun", equalTo(true));
+        for (int i = 0; i < 2; i++) {
+            given().contentType(ContentType.JSON).body("{}").post("/api/pipelines/triggered/trigger").then()
+                    .statusCode(202);
+        }
+        given().queryParam("limit", 2).get("/api/pipelines/triggered/jobs").then().statusCode(200)
+                .body("pipelineId", equalTo("triggered")).body("jobs", hasSize(2))
+                .body("jobs[0].pipeline", equalTo("triggered"));
+        given().queryParam("limit", 2).queryParam("offset", 2).get("/api/pipelines/triggered/jobs").then()
+                .statusCode(200).body("jobs", hasSize(1)).body("jobs[0].id", equalTo(id));
+    }
+
+    @Test
+    void aTriggerOfAnUnknownPipelineOrWithBadParametersIs400AndChangesNothing() {
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).body("{\"parameters\":{}}")
+                .post("/api/pipelines/no-such/trigger").then().statusCode(400).contentType(PROBLEM)
+                .body("detail", startsWith("unknown pipeline 'no-such'")).body("knownPipelines", hasItem("echo")));
+        for (String body : List.of("{\"parameters\":[1]}", "{\"params\":{}}", "[]", "{\"parameters\":")) {
+            fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).body(body)
+                    .post("/api/pipelines/echo/trigger").then().statusCode(400).contentType(PROBLEM));
+        }
+        given().get("/api/pipelines/no-such/jobs").then().statusCode(400).contentType(PROBLEM);
+        given().queryParam("offset", "-1").get("/api/pipelines/echo/jobs").then().statusCode(400)
+                .body("detail", containsString("offset must be a whole number from 0 to 100000"));
+        given().queryParam("limit", "0").get("/api/pipelines/echo/jobs").then().statusCode(400);
     }
 
     /** A priority puts the task on its queue's stream of that priority; the run shows it (default 2). */

@@ -70,4 +70,16 @@ public class RunQueries {
                     return new RunPage(items, more ? RunCursor.encode(items.getLast().id()) : null);
                 });
     }
+
+    /** The runs of {@code pipeline}, newest first: {@code limit} after skipping {@code offset}. */
+    public Uni<List<RunView>> ofPipeline(String pipeline, int limit, int offset) {
+        return pool.preparedQuery("SELECT * FROM runs WHERE pipeline = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
+                .execute(Tuple.of(pipeline, limit, offset))
+                .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
+                .map(rows -> {
+                    List<RunView> found = new ArrayList<>(rows.size());
+                    rows.forEach(row -> found.add(RunView.of(row)));
+                    return found;
+                });
+    }
 }

@@ -101,12 +101,13 @@ public class RunResource {
         if (pipelineFilter != null && !Names.isValid(pipelineFilter)) {
             throw ProblemException.badRequest("pipeline is not a valid pipeline name: '" + pipeline + "'");
         }
-        int pageSize = parseLimit(limit);
+        int pageSize = parseLimit(limit, config);
         UUID after = cursor == null || cursor.isEmpty() ? null : RunCursor.decode(cursor);
         return queries.list(statusFilter, pipelineFilter, after, pageSize);
     }
 
-    private int parseLimit(String limit) {
+    /** A page size: {@code limit}, or the default when absent. @throws ProblemException 400 out of range */
+    static int parseLimit(String limit, ApiConfig config) {
         if (limit == null || limit.isEmpty()) {
             return config.defaultPageSize();
         }

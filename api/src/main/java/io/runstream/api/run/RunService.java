@@ -152,6 +152,11 @@ public class RunService {
         });
     }
 
+    /** Completes when {@code pipeline} is known. @throws ProblemException 400 listing the known ones */
+    public Uni<Void> known(String pipeline) {
+        return routeFor(pipeline, -1).replaceWithVoid();
+    }
+
     /**
      * The route of {@code pipeline}, for item {@code index} of a batch (or -1).
      *

@@ -76,6 +76,34 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
         return new SubmitRequest(pipeline, inputText, name(root, "queue"), priority(root));
     }
 
+    /**
+     * A trigger of pipeline {@code pipeline} (seed 003): {@code body} is {@code {"parameters": {…}}}, the run's input;
+     * no member, an empty body or {@code null} parameters: no input.
+     *
+     * @throws ProblemException 400 naming what is wrong
+     */
+    static SubmitRequest trigger(String pipeline, String body) {
+        if (body.isBlank()) {
+            return new SubmitRequest(pipeline, null, null, null);
+        }
+        JsonNode root = readJson(body);
+        if (!root.isObject()) {
+            throw ProblemException.badRequest("the body must be a JSON object: {\"parameters\": {…}}");
+        }
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("parameters")) {
+                throw ProblemException.badRequest("unknown member '" + name + "': a trigger has parameters");
+            }
+        }
+        JsonNode parameters = root.get("parameters");
+        if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
+            throw ProblemException.badRequest("'parameters' must be a JSON object");
+        }
+        return new SubmitRequest(pipeline, parameters == null || parameters.isNull() ? null
+                : Json.encode(parameters), null, null);
+    }
+
     /** The priority the run asks for, or null for the default. */
     private static Integer priority(JsonNode root) {
         JsonNode node = root.get("priority");
