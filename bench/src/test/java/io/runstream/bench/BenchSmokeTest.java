@@ -48,9 +48,9 @@ class BenchSmokeTest {
     void aPriorityOneRunTakesTheNextFreeSlotAheadOfABacklog() throws Exception {
         String line = bench.run("priority-jump").getFirst();
         assertThat(line).contains("urgent=5").containsPattern("jump_start_p99_ms=\\d+\\.\\d+");
-        // a slot frees every ~50 ms: the urgent run takes the next one, or the one after when a slot freed while its
-        // submit was on its way; never a backlog's worth
-        assertThat(number(line, "overtaken_max")).as(line).isLessThanOrEqualTo(2);
+        // a smoke run proves the scenario, not the timing (a loaded machine delays a submit past a few free slots):
+        // were priorities ignored, an urgent run would wait behind the whole backlog of 200, ~180 runs
+        assertThat(number(line, "overtaken_max")).as(line).isLessThan(20);
     }
 
     @Test
