@@ -146,6 +146,48 @@ class RunApiTest {
                         "pipeline 'echo' is not served on queue 'fast'; it is served on: default")));
     }
 
+    /**
+     * A delayed run is recorded queued with when it is due, and its task waits in its lane's delayed set (where the
+     * workers move due tasks to the stream), not on the stream; it can be cancelled meanwhile.
+     */
+    @Test
+    void aDelayedRunWaitsInTheDelayedSetUntilItsTimeAndCanBeCancelled() {
+        long tasks = fixture.queuedTasks();
+        java.time.Instant before = java.time.Instant.now();
+        String id = submit("{\"pipeline\":\"echo\",\"delay\":\"PT1H\",\"priority\":3}").statusCode(202)
+                .body("status", equalTo("queued")).body("scheduledFor", notNullValue()).extract().path("id");
+        java.time.Instant due = java.time.Instant.parse(given().get("/api/runs/" + id).then().statusCode(200)
+                .extract().path("scheduledFor"));
+        assertThat(due).isBetween(before.plusSeconds(3600), java.time.Instant.now().plusSeconds(3600));
+        var delayed = fixture.redis().sortedSet(String.class).zrangeWithScores(fixture.keys().delayed("default", 3), 0, -1);
+        assertThat(delayed).anySatisfy(entry -> {
+            assertThat(entry.value()).contains(id);
+            assertThat((long) entry.score()).isEqualTo(due.toEpochMilli());
+        });
+        assertThat(fixture.queuedTasks()).as("nothing on the stream").isEqualTo(tasks);
+
+        String at = java.time.OffsetDateTime.now(java.time.ZoneOffset.ofHours(2)).plusDays(1).toString();
+        submit("{\"pipeline\":\"echo\",\"runAt\":\"" + at + "\"}").statusCode(202)
+                .body("scheduledFor", equalTo(java.time.OffsetDateTime.parse(at).toInstant()
+                        .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString()));
+        // one due already: straight to the stream
+        submit("{\"pipeline\":\"echo\",\"runAt\":\"2020-01-01T00:00:00Z\"}").statusCode(202);
+        assertThat(fixture.queuedTasks()).isEqualTo(tasks + 1);
+
+        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+    }
+
+    @Test
+    void aBadRunAtOrDelayIs400() {
+        for (String when : List.of("\"runAt\":\"tomorrow\"", "\"runAt\":\"2030-01-01T00:00:00\"", "\"runAt\":5",
+                "\"delay\":\"30s\"", "\"delay\":\"-PT1S\"", "\"delay\":\"P400D\"", "\"delay\":30",
+                "\"runAt\":\"2030-01-01T00:00:00Z\",\"delay\":\"PT1S\"", "\"runAt\":\"2999-01-01T00:00:00Z\"")) {
+            fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"echo\"," + when + "}").statusCode(400)
+                    .contentType(PROBLEM).body("detail", org.hamcrest.Matchers.anyOf(containsString("'runAt'"),
+                            containsString("'delay'"))));
+        }
+    }
+
     /** Seed 003's trigger API: a job is a run of the pipeline with the parameters as input. */
     @Test
     void aTriggerSubmitsARunWithTheParametersAsInputAndAnswersTheJob() {

@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
-            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump");
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -96,6 +96,7 @@ public final class Bench {
             case "startup" -> List.of(line(name, startup()));
             case "scaling" -> List.of(line(name, scaling()));
             case "priority-jump" -> List.of(line(name, priorityJump()));
+            case "delayed-start" -> List.of(line(name, delayedStart()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
         lines.forEach(out::println);
@@ -246,6 +247,39 @@ public final class Bench {
                                        (SELECT count(*) FROM runs b WHERE b.priority = 4
                                            AND b.started_at > u.created_at AND b.started_at < u.started_at) AS overtaken
                                   FROM runs u WHERE u.priority = 1) urgent"""));
+            }
+            apps.stop();
+            return r;
+        }
+    }
+
+    /**
+     * Delayed runs: 500 {@code echo} runs, each with {@code runAt} 2 s ahead plus 10 ms per run (due over 5 s), on a
+     * worker at concurrency 50; per run, its start less its time (the start error: the worker's poll of the delayed
+     * sets, the move, the read and the start statement). None may start early.
+     */
+    private Map<String, Object> delayedStart() throws Exception {
+        int runs = smoke ? 20 : 500;
+        try (AppProcesses apps = apps("delayed-start")) {
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
+            java.time.Instant first = java.time.Instant.now().plusSeconds(2);
+            StringBuilder batch = new StringBuilder();
+            for (int i = 0; i < runs; i++) {
+                batch.append(i == 0 ? "" : ",").append("{\"pipeline\":\"echo\",\"runAt\":\"")
+                        .append(first.plusMillis(10L * i)).append("\"}");
+            }
+            submitInBatches(apps, 1, 1, batch.toString());
+            awaitRuns(apps, runs, "status = 'completed'");
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("runs", runs);
+            try (Connection db = connect(apps)) {
+                r.putAll(query(db, """
+                        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY error_ms) AS start_error_p50_ms,
+                               percentile_cont(0.99) WITHIN GROUP (ORDER BY error_ms) AS start_error_p99_ms,
+                               min(error_ms) AS start_error_min_ms, max(error_ms) AS start_error_max_ms,
+                               count(*) FILTER (WHERE error_ms < 0) AS started_early
+                          FROM (SELECT EXTRACT(EPOCH FROM started_at - scheduled_for) * 1000 AS error_ms
+                                  FROM runs WHERE scheduled_for IS NOT NULL) delayed"""));
             }
             apps.stop();
             return r;

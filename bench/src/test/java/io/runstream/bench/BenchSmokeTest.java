@@ -54,6 +54,12 @@ class BenchSmokeTest {
     }
 
     @Test
+    void delayedRunsStartAfterTheirTimeNeverBefore() throws Exception {
+        String line = bench.run("delayed-start").getFirst();
+        assertThat(line).contains("runs=20", "started_early=0").containsPattern("start_error_p99_ms=\\d+\\.\\d+");
+    }
+
+    @Test
     void moreWorkersDrainABacklogFaster() throws Exception {
         String line = bench.run("scaling").getFirst();
         assertThat(line).contains("lag_after=0").containsPattern("three_workers_runs_per_s=\\d+\\.\\d+");

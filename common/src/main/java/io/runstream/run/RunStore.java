@@ -45,18 +45,20 @@ public class RunStore {
     /** New runs and their outbox row, in one statement: the row lists them until their tasks are in Redis. */
     private static final String INSERT_MANY = """
             WITH inserted AS (
-                INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at)
-                SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at
-                  FROM unnest($1::uuid[], $2::text[], $3::text[], $6::smallint[], $4::text[], $5::timestamptz[])
-                    AS r(id, pipeline, queue, priority, input, created_at)
+                INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at,
+                                  scheduled_for)
+                SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at, scheduled_for
+                  FROM unnest($1::uuid[], $2::text[], $3::text[], $6::smallint[], $4::text[], $5::timestamptz[],
+                              $7::timestamptz[])
+                    AS r(id, pipeline, queue, priority, input, created_at, scheduled_for)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
     private static final String INSERT_WITH_KEY = """
             WITH inserted AS (
                 INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at,
-                                  idempotency_key, request_hash, priority)
-                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7, $8)
+                                  idempotency_key, request_hash, priority, scheduled_for)
+                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7, $8, $9)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
@@ -124,8 +126,15 @@ public class RunStore {
      * @param priority  its priority there ({@link io.runstream.queue.Priority})
      * @param input     its input as JSON text, or null
      * @param createdAt when it was submitted
+     * @param scheduledFor when it is due (a delayed run), or null to start at once
      */
-    public record NewRun(UUID id, String pipeline, String queue, int priority, String input, Instant createdAt) {
+    public record NewRun(UUID id, String pipeline, String queue, int priority, String input, Instant createdAt,
+                         Instant scheduledFor) {
+
+        /** Whether its task waits in its queue's delayed set at {@code now}, rather than going to the stream. */
+        public boolean delayedAt(Instant now) {
+            return scheduledFor != null && scheduledFor.isAfter(now);
+        }
     }
 
     // ---- the api ----
@@ -144,6 +153,7 @@ public class RunStore {
         Short[] priorities = new Short[n];
         String[] inputs = new String[n];
         OffsetDateTime[] created = new OffsetDateTime[n];
+        OffsetDateTime[] scheduled = new OffsetDateTime[n];
         for (int i = 0; i < n; i++) {
             NewRun run = runs.get(i);
             ids[i] = run.id();
@@ -152,8 +162,9 @@ public class RunStore {
             priorities[i] = (short) run.priority();
             inputs[i] = run.input();
             created[i] = utc(run.createdAt());
+            scheduled[i] = run.scheduledFor() == null ? null : utc(run.scheduledFor());
         }
-        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, inputs, created, priorities}))
+        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, inputs, created, priorities, scheduled}))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -166,7 +177,8 @@ public class RunStore {
     public Uni<Long> submit(NewRun run, String idempotencyKey, String requestHash) {
         return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
                         .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
-                        .addString(idempotencyKey).addString(requestHash).addShort((short) run.priority()))
+                        .addString(idempotencyKey).addString(requestHash).addShort((short) run.priority())
+                        .addOffsetDateTime(run.scheduledFor() == null ? null : utc(run.scheduledFor())))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 

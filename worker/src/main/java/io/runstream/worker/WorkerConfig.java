@@ -72,8 +72,11 @@ public interface WorkerConfig {
     @WithDefault("20ms")
     Duration runningEventDelay();
 
-    /** How often due delayed tasks (retries) are moved to their queue's stream. Default is 200ms. */
-    @WithDefault("200ms")
+    /**
+     * How often due delayed tasks (retries, delayed runs) are moved to their queue's streams: one script call per
+     * queue read. A delayed run starts at most this long after it is due, and a little. Default is 50ms.
+     */
+    @WithDefault("50ms")
     Duration delayedPollInterval();
 
     /** How often dead consumers are looked for in the workers' group. Default is 1m. */

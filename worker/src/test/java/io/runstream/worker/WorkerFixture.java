@@ -51,6 +51,14 @@ public class WorkerFixture {
         return id;
     }
 
+    /** Records a queued run of {@code pipeline} due at {@code dueMillis}, its task in its lane's delayed set. */
+    public UUID submitDelayed(String queue, int priority, String pipeline, String inputJson, long dueMillis) {
+        UUID id = record(queue, pipeline, inputJson);
+        redis.sortedSet(String.class).zadd(keys.delayed(queue, priority), dueMillis,
+                new TaskMessage(id, pipeline).encode());
+        return id;
+    }
+
     /** Records a queued run, without publishing a task (when {@code ignored} is null: the caller does). */
     public UUID submit(Void ignored, String pipeline, String inputJson) {
         return record("default", pipeline, inputJson);

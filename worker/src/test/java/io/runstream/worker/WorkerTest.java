@@ -132,6 +132,18 @@ class WorkerTest {
                 .as("the task and its retry, both at priority 1").isEqualTo(entries + 2);
     }
 
+    /** A delayed run's task waits in its lane's delayed set and starts soon after it is due, not before. */
+    @Test
+    void aDelayedRunStartsSoonAfterItIsDueAndNotBefore() {
+        long due = System.currentTimeMillis() + 1_000;
+        UUID id = fixture.submitDelayed("default", 1, "echo", "{}", due);
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        long started = fixture.run(id).getOffsetDateTime("started_at").toInstant().toEpochMilli();
+        // the poll is 50 ms here; the bound leaves room for a loaded machine, the benchmark measures the error
+        assertThat(started - due).as("start after due, ms").isBetween(0L, 1_000L);
+    }
+
     @Test
     void echoCompletesWithItsInputAsResultAndIsAckedAfterwards() {
         UUID id = fixture.submit("echo", "{\"a\":1,\"b\":[true,null]}");

@@ -14,13 +14,19 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * Puts runs' tasks on their queue's stream through the {@code tasks} channel ({@link Outbox} then clears their
- * outbox rows; the {@link Sweeper} dispatches what a row keeps past the grace).
+ * Puts runs' tasks on their queue's stream through the {@code tasks} channel, or, for a delayed run not yet due, in
+ * its lane's delayed set scored by when it is due (the workers move it to the stream then, as they do retries);
+ * {@link Outbox} then clears their outbox rows; the {@link Sweeper} dispatches what a row keeps past the grace.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -28,19 +34,32 @@ public class Dispatcher {
     private final MutinyEmitter<String> tasks;
     private final RedisKeys keys;
     private final RedisStreamsConnector connector;
+    private final Redis redis;
 
     public Dispatcher(@Channel("tasks") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
                       MutinyEmitter<String> tasks, RunstreamConfig config,
-                      @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector) {
+                      @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, Redis redis) {
         this.tasks = tasks;
+        this.redis = redis;
         this.connector = connector;
         this.keys = config.keys();
     }
 
-    /** Appends the task of run {@code id} to the stream of {@code queue} at {@code priority}; once Redis has it. */
-    public Uni<Void> publish(UUID id, String pipeline, String queue, int priority) {
-        return tasks.sendMessage(Message.of(new TaskMessage(id, pipeline).encode())
+    /**
+     * Appends the task of run {@code id} to the stream of {@code queue} at {@code priority}, or, when
+     * {@code scheduledFor} is later than now, adds it to that lane's delayed set; completes once Redis has it.
+     */
+    public Uni<Void> publish(UUID id, String pipeline, String queue, int priority, Instant scheduledFor) {
+        String task = new TaskMessage(id, pipeline).encode();
+        if (scheduledFor != null && scheduledFor.isAfter(Instant.now())) {
+            return redis.send(delay(queue, priority, scheduledFor, task)).replaceWithVoid();
+        }
+        return tasks.sendMessage(Message.of(task)
                 .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(queue, priority))));
+    }
+
+    private Request delay(String queue, int priority, Instant scheduledFor, String task) {
+        return Request.cmd(Command.ZADD).arg(keys.delayed(queue, priority)).arg(scheduledFor.toEpochMilli()).arg(task);
     }
 
     /**
@@ -49,12 +68,21 @@ public class Dispatcher {
      * (their runs' rows decide: a worker skips a task whose run does not exist).
      */
     public Uni<Void> publishAll(List<RunStore.NewRun> runs) {
+        Instant now = Instant.now();
         List<Message<String>> messages = new ArrayList<>(runs.size());
+        List<Request> delays = new ArrayList<>();
         for (RunStore.NewRun run : runs) {
-            messages.add(Message.of(new TaskMessage(run.id(), run.pipeline()).encode())
-                    .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(run.queue(), run.priority()))));
+            String task = new TaskMessage(run.id(), run.pipeline()).encode();
+            if (run.delayedAt(now)) {
+                delays.add(delay(run.queue(), run.priority(), run.scheduledFor(), task));
+            } else {
+                messages.add(Message.of(task)
+                        .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(run.queue(), run.priority()))));
+            }
         }
-        return connector.outgoing("tasks").orElseThrow(() -> new IllegalStateException(
-                "the tasks channel is not connected")).sendAll(messages);
+        Uni<Void> delayed = delays.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(delays).replaceWithVoid();
+        Uni<Void> due = messages.isEmpty() ? Uni.createFrom().voidItem() : connector.outgoing("tasks")
+                .orElseThrow(() -> new IllegalStateException("the tasks channel is not connected")).sendAll(messages);
+        return Uni.combine().all().unis(delayed, due).discardItems();
     }
 }

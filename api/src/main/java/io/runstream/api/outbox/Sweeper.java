@@ -133,7 +133,7 @@ public class Sweeper {
 
     private Uni<Void> dispatchStranded(Void ignored) {
         return pool.preparedQuery("""
-                        SELECT id, pipeline, queue, priority FROM runs
+                        SELECT id, pipeline, queue, priority, scheduled_for FROM runs
                          WHERE NOT dispatched AND status = 'queued' AND created_at < now() - $1 * interval '1 millisecond'
                          ORDER BY created_at LIMIT $2""")
                 .execute(Tuple.of(config.grace().toMillis(), config.batch()))
@@ -145,7 +145,7 @@ public class Sweeper {
     /** The queued runs of outbox rows older than the grace, dispatched; then the rows go. */
     private Uni<Void> dispatchOutbox(Void ignored) {
         return pool.preparedQuery("""
-                        SELECT o.id AS outbox_row, r.id, r.pipeline, r.queue, r.priority
+                        SELECT o.id AS outbox_row, r.id, r.pipeline, r.queue, r.priority, r.scheduled_for
                           FROM outbox o LEFT JOIN runs r ON r.id = ANY(o.run_ids) AND r.status = 'queued'
                          WHERE o.id IN (SELECT id FROM outbox WHERE created_at < now() - $1 * interval '1 millisecond'
                                          ORDER BY id LIMIT $2)
@@ -159,7 +159,8 @@ public class Sweeper {
                             .onItem().transformToUniAndConcatenate(e -> Multi.createFrom().iterable(e.getValue())
                                     .filter(run -> run.getUUID("id") != null)
                                     .onItem().transformToUniAndConcatenate(run -> dispatcher.publish(run.getUUID("id"),
-                                                    run.getString("pipeline"), run.getString("queue"), run.getInteger("priority"))
+                                                    run.getString("pipeline"), run.getString("queue"),
+                                                    run.getInteger("priority"), scheduledFor(run))
                                             .invoke(() -> LOG.infof("Dispatched stranded run %s", run.getUUID("id"))))
                                     .collect().last()
                                     .chain(() -> store.dispatched(List.of(e.getKey()))))
@@ -169,9 +170,15 @@ public class Sweeper {
 
     private Uni<Void> dispatch(Row run) {
         UUID id = run.getUUID("id");
-        return dispatcher.publish(id, run.getString("pipeline"), run.getString("queue"), run.getInteger("priority"))
+        return dispatcher.publish(id, run.getString("pipeline"), run.getString("queue"), run.getInteger("priority"),
+                        scheduledFor(run))
                 .chain(() -> store.markDispatched(List.of(id)))
                 .invoke(() -> LOG.infof("Dispatched stranded run %s", id))
                 .replaceWithVoid();
+    }
+
+    private static java.time.Instant scheduledFor(Row run) {
+        java.time.OffsetDateTime at = run.getOffsetDateTime("scheduled_for");
+        return at == null ? null : at.toInstant();
     }
 }

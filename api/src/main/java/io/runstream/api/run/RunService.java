@@ -140,7 +140,8 @@ public class RunService {
                 SubmitRequest request = requests.get(i);
                 String queue = queueOn(known.get(request.pipeline()), request, i);
                 runs.add(new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(),
-                        request.input(), now));
+                        request.input(), now, request.when() == null ? null
+                                : request.when().from(now).truncatedTo(ChronoUnit.MICROS)));
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
@@ -206,8 +207,9 @@ public class RunService {
     }
 
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(), request.input(),
-                Instant.now().truncatedTo(ChronoUnit.MICROS));
+                now, request.when() == null ? null : request.when().from(now).truncatedTo(ChronoUnit.MICROS));
         Uni<Long> insert = idempotencyKey == null ? newRuns.insert(run)
                 : store.submit(run, idempotencyKey, hash).invoke(row -> outbox.expect(row, 1));
         return insert
@@ -224,7 +226,7 @@ public class RunService {
 
     private static RunView queued(NewRun run) {
         return new RunView(run.id(), run.pipeline(), run.queue(), run.priority(), RunStatus.QUEUED.wire(), run.input(),
-                null, null, 0, run.createdAt(), null, null);
+                null, null, 0, run.createdAt(), run.scheduledFor(), null, null);
     }
 
     /**
@@ -259,7 +261,7 @@ public class RunService {
      * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
      */
     private Uni<Void> publish(NewRun run, long outboxRow) {
-        return dispatcher.publish(run.id(), run.pipeline(), run.queue(), run.priority())
+        return dispatcher.publish(run.id(), run.pipeline(), run.queue(), run.priority(), run.scheduledFor())
                 .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(run.id())
                         .onItemOrFailure().transformToUni((undone, undoFailure) -> {

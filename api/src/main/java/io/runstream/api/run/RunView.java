@@ -13,14 +13,15 @@ import java.util.UUID;
 @RegisterForReflection
 public record RunView(UUID id, String pipeline, String queue, int priority, String status,
                       @JsonRawValue String input, @JsonRawValue String result, String error, int attempt,
-                      Instant createdAt, Instant startedAt, Instant completedAt) {
+                      Instant createdAt, Instant scheduledFor, Instant startedAt, Instant completedAt) {
 
     /** A row of the {@code runs} table as the contract shows it: the one mapping from rows to the Run JSON. */
     static RunView of(Row row) {
         return new RunView(row.getUUID("id"), row.getString("pipeline"), row.getString("queue"),
                 row.getInteger("priority"), RunStatus.fromWire(row.getString("status")).orElseThrow().wire(), row.getString("input"),
                 row.getString("result"), row.getString("error"), row.getInteger("attempt"),
-                instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("started_at")),
+                instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("scheduled_for")),
+                instant(row.getOffsetDateTime("started_at")),
                 instant(row.getOffsetDateTime("completed_at")));
     }
 

@@ -1,6 +1,9 @@
 package io.runstream.api.run;
 
 import io.runstream.queue.Priority;
+
+import java.time.Duration;
+import java.time.Instant;
 import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,17 +14,33 @@ import java.util.Iterator;
 import java.util.Set;
 
 /**
- * A parsed and checked {@code POST /api/runs} body:
- * {@code {"pipeline": str, "input": any JSON, "queue": str, "priority": 1..4}}.
+ * A parsed and checked {@code POST /api/runs} body: {@code {"pipeline": str, "input": any JSON, "queue": str,
+ * "priority": 1..4, "runAt": RFC 3339 | "delay": ISO-8601 duration}}.
  *
  * @param pipeline pipeline name
  * @param input    the input as JSON text, or null when absent
  * @param queue    requested queue, or null for the pipeline's own
  * @param priority requested priority ({@link Priority}), or null for the default
+ * @param when     when it is due, or null to start at once
  */
-record SubmitRequest(String pipeline, String input, String queue, Integer priority) {
+record SubmitRequest(String pipeline, String input, String queue, Integer priority, Due when) {
 
-    private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue", "priority");
+    private static final Set<String> FIELDS = Set.of("pipeline", "input", "queue", "priority", "runAt", "delay");
+    /** Furthest a run may be scheduled ahead. */
+    static final Duration MAX_DELAY = Duration.ofDays(366);
+
+    /** When a delayed run is due: at a time, or after a delay from its submit. */
+    record Due(Instant at, Duration after) {
+
+        Instant from(Instant now) {
+            return at != null ? at : now.plus(after);
+        }
+
+        @Override
+        public String toString() {
+            return at != null ? "at=" + at : "after=" + after;
+        }
+    }
 
     /** @throws ProblemException 400 naming what is wrong with {@code body} */
     static SubmitRequest parse(String body) {
@@ -64,7 +83,7 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue, priority");
+                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue, priority, runAt, delay");
             }
         }
         String pipeline = name(root, "pipeline");
@@ -73,7 +92,47 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
         }
         JsonNode input = root.get("input");
         String inputText = input == null ? null : Json.encode(input);
-        return new SubmitRequest(pipeline, inputText, name(root, "queue"), priority(root));
+        return new SubmitRequest(pipeline, inputText, name(root, "queue"), priority(root), due(root));
+    }
+
+    /** When the run asks to start, or null for at once. */
+    private static Due due(JsonNode root) {
+        JsonNode at = root.get("runAt");
+        JsonNode after = root.get("delay");
+        boolean hasAt = at != null && !at.isNull();
+        boolean hasAfter = after != null && !after.isNull();
+        if (hasAt && hasAfter) {
+            throw ProblemException.badRequest("give 'runAt' or 'delay', not both");
+        }
+        if (hasAt) {
+            try {
+                if (!at.isTextual()) {
+                    throw new java.time.format.DateTimeParseException("not a string", at.toString(), 0);
+                }
+                Instant when = java.time.OffsetDateTime.parse(at.asText()).toInstant();
+                if (when.isAfter(Instant.now().plus(MAX_DELAY))) {
+                    throw ProblemException.badRequest("'runAt' is more than " + MAX_DELAY.toDays() + " days ahead");
+                }
+                return new Due(when, null);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw ProblemException.badRequest("'runAt' must be an RFC 3339 date-time with an offset, e.g. "
+                        + "2026-12-24T18:00:00Z; was " + at);
+            }
+        }
+        if (hasAfter) {
+            Duration delay;
+            try {
+                delay = after.isTextual() ? Duration.parse(after.asText()) : null;
+            } catch (java.time.format.DateTimeParseException e) {
+                delay = null;
+            }
+            if (delay == null || delay.isNegative() || delay.compareTo(MAX_DELAY) > 0) {
+                throw ProblemException.badRequest("'delay' must be an ISO-8601 duration from PT0S to P"
+                        + MAX_DELAY.toDays() + "D, e.g. PT30S; was " + after);
+            }
+            return new Due(null, delay);
+        }
+        return null;
     }
 
     /**
@@ -84,7 +143,7 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
      */
     static SubmitRequest trigger(String pipeline, String body) {
         if (body.isBlank()) {
-            return new SubmitRequest(pipeline, null, null, null);
+            return new SubmitRequest(pipeline, null, null, null, null);
         }
         JsonNode root = readJson(body);
         if (!root.isObject()) {
@@ -101,7 +160,7 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
             throw ProblemException.badRequest("'parameters' must be a JSON object");
         }
         return new SubmitRequest(pipeline, parameters == null || parameters.isNull() ? null
-                : Json.encode(parameters), null, null);
+                : Json.encode(parameters), null, null, null);
     }
 
     /** The priority the run asks for, or null for the default. */
@@ -130,8 +189,12 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
                 digest.update(String.valueOf(part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 digest.update((byte) 0);
             }
-            if (priority != null) { // absent, the digest is what it was before priorities: keys taken then hold
+            // absent, each adds nothing: the digest stays what it was before them, so keys taken then hold
+            if (priority != null) {
                 digest.update(("priority=" + priority).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            if (when != null) {
+                digest.update(("when=" + when).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             return java.util.HexFormat.of().formatHex(digest.digest());
         } catch (java.security.NoSuchAlgorithmException e) {

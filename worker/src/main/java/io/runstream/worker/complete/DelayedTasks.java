@@ -22,11 +22,14 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Tasks due later (retries after a backoff) wait in a sorted set per queue, scored by when they are due, instead of
- * holding a consumer. Every worker moves due ones to the queue's stream with one atomic script, so a task is moved
+ * Tasks due later (retries after a backoff, delayed runs until their time) wait in a sorted set per lane, scored by
+ * when they are due, instead of holding a consumer. Every worker moves due ones to the queue's stream with one atomic script, so a task is moved
  * once however many workers look. Every {@code runstream.worker.delayed-poll-interval} (default 200 ms: below the
  * one-second resolution of {@code @Scheduled}, hence a {@link FrequentJob}).
  */
@@ -35,25 +38,37 @@ public class DelayedTasks {
 
     private static final Logger LOG = Logger.getLogger(DelayedTasks.class);
     private static final int MOVE_BATCH = 100;
-    /** KEYS[1] delayed set, KEYS[2] task stream; ARGV[1] now (ms), ARGV[2] most to move. */
+    /**
+     * KEYS: pairs of a delayed set and its task stream (a queue's lanes, one hash slot); ARGV[1] now (ms), ARGV[2]
+     * most to move per pair.
+     */
     private static final LuaScript MOVE_DUE = new LuaScript("""
-            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-            for _, task in ipairs(due) do
-              redis.call('ZREM', KEYS[1], task)
-              redis.call('XADD', KEYS[2], '*', 'payload', task)
+            local moved = 0
+            for i = 1, #KEYS, 2 do
+              local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+              for _, task in ipairs(due) do
+                redis.call('ZREM', KEYS[i], task)
+                redis.call('XADD', KEYS[i + 1], '*', 'payload', task)
+              end
+              moved = moved + #due
             end
-            return #due""");
+            return moved""");
 
     private final Redis redis;
     private final RedisKeys keys;
-    private final List<Lane> lanes;
+    /** Per queue read, its lanes' delayed sets and streams, in pairs: the keys of one script call. */
+    private final Map<String, List<String>> keysByQueue = new TreeMap<>();
     private final FrequentJob mover;
 
     public DelayedTasks(Redis redis, Vertx vertx, RunstreamConfig runstream, WorkerConfig config,
                         WorkerQueues queues) {
         this.redis = redis;
         this.keys = runstream.keys();
-        this.lanes = queues.lanes();
+        for (Lane lane : queues.lanes()) {
+            List<String> pairs = keysByQueue.computeIfAbsent(lane.queue(), q -> new ArrayList<>());
+            pairs.add(lane.delayed(keys));
+            pairs.add(lane.stream(keys));
+        }
         this.mover = new FrequentJob(vertx, config.delayedPollInterval(), Duration.ofSeconds(10), this::moveDue,
                 new FailureLog(LOG, "Moving due tasks", Duration.ofMinutes(1)));
     }
@@ -73,15 +88,15 @@ public class DelayedTasks {
                 .replaceWithVoid();
     }
 
-    /** Moves the due tasks of every lane this worker reads to the lane's stream. */
+    /** Moves the due tasks of every lane this worker reads to the lane's stream: one script call per queue. */
     Uni<Void> moveDue() {
         long now = System.currentTimeMillis();
-        return Multi.createFrom().iterable(lanes)
-                .onItem().transformToUniAndConcatenate(lane -> MOVE_DUE.run(redis,
-                                List.of(lane.delayed(keys), lane.stream(keys)), List.of(now, MOVE_BATCH))
+        return Multi.createFrom().iterable(keysByQueue.entrySet())
+                .onItem().transformToUniAndConcatenate(queue -> MOVE_DUE.run(redis, queue.getValue(),
+                                List.of(now, MOVE_BATCH))
                         .invoke(moved -> {
                             if (moved != null && moved.toInteger() > 0) {
-                                LOG.debugf("Moved %d due tasks to %s", moved.toInteger(), lane);
+                                LOG.debugf("Moved %d due tasks to queue %s", moved.toInteger(), queue.getKey());
                             }
                         }))
                 .collect().last()
