@@ -1,5 +1,6 @@
 package io.runstream.keys;
 
+import io.runstream.queue.Priority;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -56,9 +57,9 @@ public final class RedisKeys {
         return prefix + ":{q:" + queue + "}:tasks";
     }
 
-    /** Task stream of {@code queue} at {@code priority} ({@link io.runstream.queue.Priority}). */
+    /** Task stream of {@code queue} at {@code priority} ({@link Priority}). */
     public String tasks(String queue, int priority) {
-        return tasks(queue) + lane(priority);
+        return tasks(queue) + Priority.suffix(priority);
     }
 
     /** Dead-letter stream of {@code queue}. */
@@ -73,12 +74,7 @@ public final class RedisKeys {
 
     /** Sorted set of {@code queue}'s tasks of {@code priority} due later. */
     public String delayed(String queue, int priority) {
-        return delayed(queue) + lane(priority);
-    }
-
-    /** The suffix of a priority's keys: none for the default one, so a queue used without priorities has one stream. */
-    private static String lane(int priority) {
-        return priority == io.runstream.queue.Priority.DEFAULT ? "" : ":p" + priority;
+        return delayed(queue) + Priority.suffix(priority);
     }
 
     /** Event stream of run {@code runId}. */

@@ -26,6 +26,14 @@ public final class Priority {
         return value >= HIGHEST && value <= LOWEST;
     }
 
+    /**
+     * What the names of a priority's streams, delayed sets and channels add to the queue's: nothing for the default
+     * priority, so a queue used without priorities has the names it had before them; {@code :p<n>} for the others.
+     */
+    public static String suffix(int priority) {
+        return priority == DEFAULT ? "" : ":p" + priority;
+    }
+
     /** Every priority, the highest first. */
     public static int[] all() {
         return new int[] {1, 2, 3, 4};

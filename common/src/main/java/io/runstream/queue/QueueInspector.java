@@ -10,10 +10,11 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Reads a queue's state from Redis: a pipelined round trip or two per priority. */
+/** Reads a queue's state from Redis: one pipelined round trip for all its priorities, then each stream's group. */
 @ApplicationScoped
 public class QueueInspector {
 
@@ -30,42 +31,43 @@ public class QueueInspector {
      * priorities' streams (the oldest pending entry: the oldest of any), and its backlog per priority.
      */
     public Uni<QueueStats> inspect(String queue, int workers) {
-        return Multi.createFrom().items(java.util.Arrays.stream(Priority.all()).boxed())
-                .onItem().transformToUniAndConcatenate(priority -> lane(queue, priority))
+        int[] priorities = Priority.all();
+        List<Request> basics = new ArrayList<>();
+        for (int priority : priorities) {
+            String tasks = keys.tasks(queue, priority);
+            basics.add(Request.cmd(Command.XLEN).arg(tasks));
+            basics.add(Request.cmd(Command.EXISTS).arg(tasks));
+            basics.add(Request.cmd(Command.ZCARD).arg(keys.delayed(queue, priority)));
+        }
+        basics.add(Request.cmd(Command.XLEN).arg(keys.deadLetter(queue)));
+        // one round trip for every priority's counts, then the group details of the streams that exist
+        return redis.batch(basics).chain(replies -> Multi.createFrom().range(0, priorities.length)
+                .onItem().transformToUniAndConcatenate(i -> lane(queue, priorities[i], replies.get(3 * i).toLong(),
+                        replies.get(3 * i + 1).toInteger() != 0, replies.get(3 * i + 2).toLong()))
                 .collect().asList()
-                .chain(lanes -> redis.send(Request.cmd(Command.XLEN).arg(keys.deadLetter(queue)))
-                        .map(dead -> total(queue, lanes, dead.toLong(), workers)));
+                .map(lanes -> total(queue, lanes, replies.get(3 * priorities.length).toLong(), workers)));
     }
 
-    /** One priority's stream of a queue. */
-    private Uni<LaneStats> lane(String queue, int priority) {
+    /** One priority's stream of a queue, whose length, existence and delayed count are known. */
+    private Uni<LaneStats> lane(String queue, int priority, long length, boolean exists, long delayed) {
         String tasks = keys.tasks(queue, priority);
-        return redis.batch(List.of(
-                        Request.cmd(Command.XLEN).arg(tasks),
-                        Request.cmd(Command.EXISTS).arg(tasks),
-                        Request.cmd(Command.ZCARD).arg(keys.delayed(queue, priority))))
-                .chain(basics -> {
-                    long length = basics.get(0).toLong();
-                    long delayed = basics.get(2).toLong();
-                    if (basics.get(1).toInteger() == 0) {
-                        return Uni.createFrom().item(new LaneStats(priority, 0, 0, 0L, 0, 0, delayed));
-                    }
-                    // the group may not exist yet (runs submitted before any worker started): XPENDING on it
-                    // would be an error, so it is asked only of a group with pending entries
-                    return redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(tasks)).chain(groups -> {
-                        Map<String, String> group = RedisReplies.records(groups).stream()
-                                .filter(g -> RedisKeys.WORKERS_GROUP.equals(g.get("name"))).findFirst()
-                                .orElse(Map.of());
-                        long pending = group.containsKey("pending") ? Long.parseLong(group.get("pending")) : 0;
-                        Uni<Long> oldestAge = pending == 0 ? Uni.createFrom().item(0L)
-                                : redis.send(Request.cmd(Command.XPENDING).arg(tasks).arg(RedisKeys.WORKERS_GROUP))
-                                        .map(QueueInspector::oldestAge);
-                        long consumers = group.containsKey("consumers") ? Long.parseLong(group.get("consumers")) : 0;
-                        Long lag = group.isEmpty() ? Long.valueOf(length) : parseLag(group.get("lag"));
-                        return oldestAge.map(age -> new LaneStats(priority, length, pending, lag, consumers, age,
-                                delayed));
-                    });
-                });
+        if (!exists) {
+            return Uni.createFrom().item(new LaneStats(priority, 0, 0, 0L, 0, 0, delayed));
+        }
+        // the group may not exist yet (runs submitted before any worker started): XPENDING on it would be an
+        // error, so it is asked only of a group with pending entries
+        return redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(tasks)).chain(groups -> {
+            Map<String, String> group = RedisReplies.records(groups).stream()
+                    .filter(g -> RedisKeys.WORKERS_GROUP.equals(g.get("name"))).findFirst()
+                    .orElse(Map.of());
+            long pending = group.containsKey("pending") ? Long.parseLong(group.get("pending")) : 0;
+            Uni<Long> oldestAge = pending == 0 ? Uni.createFrom().item(0L)
+                    : redis.send(Request.cmd(Command.XPENDING).arg(tasks).arg(RedisKeys.WORKERS_GROUP))
+                            .map(QueueInspector::oldestAge);
+            long consumers = group.containsKey("consumers") ? Long.parseLong(group.get("consumers")) : 0;
+            Long lag = group.isEmpty() ? Long.valueOf(length) : parseLag(group.get("lag"));
+            return oldestAge.map(age -> new LaneStats(priority, length, pending, lag, consumers, age, delayed));
+        });
     }
 
     private static QueueStats total(String queue, List<LaneStats> lanes, long dead, int workers) {

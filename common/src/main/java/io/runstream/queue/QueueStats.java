@@ -5,7 +5,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.Map;
 
 /**
- * The state of one queue (its priorities' streams together), as {@code GET /api/queues} shows it and the {@code runstream_queue_*} gauges export it.
+ * The state of one queue (its priorities' streams together), as {@code GET /api/queues} shows it and the
+ * {@code runstream_queue_*} gauges export it.
  *
  * @param name               the queue
  * @param length             entries in its task stream (read or not; acked entries stay until trimmed)

@@ -48,7 +48,7 @@ public class RunStore {
                 INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at,
                                   scheduled_for)
                 SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at, scheduled_for
-                  FROM unnest($1::uuid[], $2::text[], $3::text[], $6::smallint[], $4::text[], $5::timestamptz[],
+                  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::timestamptz[],
                               $7::timestamptz[])
                     AS r(id, pipeline, queue, priority, input, created_at, scheduled_for)
                 RETURNING id
@@ -133,6 +133,11 @@ public class RunStore {
 
         /** Whether its task waits in its queue's delayed set at {@code now}, rather than going to the stream. */
         public boolean delayedAt(Instant now) {
+            return delayed(scheduledFor, now);
+        }
+
+        /** Whether a run due at {@code scheduledFor} (null: at once) is still to wait at {@code now}. */
+        public static boolean delayed(Instant scheduledFor, Instant now) {
             return scheduledFor != null && scheduledFor.isAfter(now);
         }
     }
@@ -162,9 +167,9 @@ public class RunStore {
             priorities[i] = (short) run.priority();
             inputs[i] = run.input();
             created[i] = utc(run.createdAt());
-            scheduled[i] = run.scheduledFor() == null ? null : utc(run.scheduledFor());
+            scheduled[i] = utc(run.scheduledFor());
         }
-        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, inputs, created, priorities, scheduled}))
+        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, priorities, inputs, created, scheduled}))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -178,7 +183,7 @@ public class RunStore {
         return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
                         .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
                         .addString(idempotencyKey).addString(requestHash).addShort((short) run.priority())
-                        .addOffsetDateTime(run.scheduledFor() == null ? null : utc(run.scheduledFor())))
+                        .addOffsetDateTime(utc(run.scheduledFor())))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -416,7 +421,8 @@ public class RunStore {
         return it.hasNext() ? Optional.of(it.next()) : Optional.empty();
     }
 
+    /** {@code instant} in UTC; null for null. */
     private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 }

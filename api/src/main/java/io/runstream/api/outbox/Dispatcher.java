@@ -51,7 +51,7 @@ public class Dispatcher {
      */
     public Uni<Void> publish(UUID id, String pipeline, String queue, int priority, Instant scheduledFor) {
         String task = new TaskMessage(id, pipeline).encode();
-        if (scheduledFor != null && scheduledFor.isAfter(Instant.now())) {
+        if (RunStore.NewRun.delayed(scheduledFor, Instant.now())) {
             return redis.send(delay(queue, priority, scheduledFor, task)).replaceWithVoid();
         }
         return tasks.sendMessage(Message.of(task)

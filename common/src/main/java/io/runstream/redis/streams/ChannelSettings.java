@@ -41,7 +41,7 @@ final class ChannelSettings implements Config {
 
     @Override
     public ConfigValue getConfigValue(String name) {
-        return own.containsKey(name) ? application.getConfigValue(name) : application.getConfigValue(template + "." + name);
+        return application.getConfigValue(own.containsKey(name) ? name : template + "." + name);
     }
 
     @Override

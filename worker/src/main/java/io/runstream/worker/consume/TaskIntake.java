@@ -62,6 +62,10 @@ public class TaskIntake {
     private final AtomicInteger wip = new AtomicInteger();
     private final Multi<Message<String>> tasks;
     private volatile MultiEmitter<? super Message<String>> downstream;
+    /** Each source's priority, by index: fixed once the sources are. */
+    private final int[] priorities;
+    /** When each source's first waiting task entered its stream, or -1: the drain loop's scratch, filled per pick. */
+    private final long[] enteredAt;
     /** Where the next round-robin pick among equals starts; touched only inside the drain loop. */
     private int nextSource;
 
@@ -78,6 +82,8 @@ public class TaskIntake {
             sources.add(new Source(lane, channel));
             laneOfStream.put(channel.stream(), lane);
         }
+        this.priorities = sources.stream().mapToInt(source -> source.lane.priority()).toArray();
+        this.enteredAt = new long[sources.size()];
         this.tasks = Multi.createFrom().emitter(emitter -> {
             downstream = emitter;
             emitter.onRequest(n -> drain());
@@ -93,7 +99,7 @@ public class TaskIntake {
 
     /** The name of {@code lane}'s channel. */
     public static String channelName(Lane lane) {
-        return channelName(lane.queue()) + (lane.priority() == Priority.DEFAULT ? "" : ":p" + lane.priority());
+        return channelName(lane.queue()) + Priority.suffix(lane.priority());
     }
 
     /** The tasks of every queue; one subscriber. */
@@ -126,7 +132,7 @@ public class TaskIntake {
                     }
                     out.emit(next);
                 }
-                if (sources.stream().allMatch(Source::finished)) {
+                if (allFinished()) {
                     out.complete();
                 } else {
                     topUp(out.requested());
@@ -139,14 +145,20 @@ public class TaskIntake {
         }
     }
 
+    private boolean allFinished() {
+        for (Source source : sources) {
+            if (!source.finished()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The next waiting task ({@link #choose}), or null when none waits. */
     private Message<String> poll() {
         int n = sources.size();
-        int[] priorities = new int[n];
-        long[] enteredAt = new long[n];
         for (int i = 0; i < n; i++) {
             Message<String> head = sources.get(i).waiting.peek();
-            priorities[i] = sources.get(i).lane.priority();
             enteredAt[i] = head == null ? -1 : enteredAt(head);
         }
         int chosen = choose(priorities, enteredAt, System.currentTimeMillis(), agingMillis, nextSource);
