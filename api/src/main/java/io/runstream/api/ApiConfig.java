@@ -44,7 +44,10 @@ public interface ApiConfig {
                 .atLeast("runstream.api.sse.terminal-grace", sse().terminalGrace(), Duration.ZERO)
                 .atLeast("runstream.api.sweep.interval", sweep().interval(), second)
                 .atLeast("runstream.api.sweep.grace", sweep().grace(), Duration.ZERO)
-                .atLeast("runstream.api.sweep.batch", sweep().batch(), 1);
+                .atLeast("runstream.api.sweep.batch", sweep().batch(), 1)
+                .atLeast("runstream.api.schedules.poll-interval", schedules().pollInterval(), Duration.ofMillis(10))
+                .atLeast("runstream.api.schedules.misfire-threshold", schedules().misfireThreshold(), Duration.ZERO)
+                .atLeast("runstream.api.schedules.batch", schedules().batch(), 1);
     }
 
     /** Settings of the run event streams ({@code GET /api/runs/{id}/events}). */
@@ -91,5 +94,33 @@ public interface ApiConfig {
         /** Most runs one pass dispatches. Default is 500. */
         @WithDefault("500")
         int batch();
+    }
+
+    /** Settings of the ticker that makes the runs of schedules ({@code /api/schedules}). */
+    Schedules schedules();
+
+    /** Settings of the schedule ticker. */
+    interface Schedules {
+        /**
+         * Longest time between two looks for due schedules; a replica also wakes at the next tick it knows of, and
+         * at once after a schedule is written through it. Default is 1s.
+         */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** How late a tick may be made and still count as on time, for catch-up {@code none}. Default is 5s. */
+        @WithDefault("5s")
+        Duration misfireThreshold();
+
+        /** Most schedules one pass takes. Default is 100. */
+        @WithDefault("100")
+        int batch();
+
+        /**
+         * Shifts the clock the ticker reads by this much (e.g. {@code -P250D}); for tests and drills only, such as
+         * a change of daylight saving time on demand. Default is 0s.
+         */
+        @WithDefault("0s")
+        Duration clockShift();
     }
 }

@@ -153,6 +153,16 @@ public class RunService {
         });
     }
 
+    /**
+     * The queue a run of {@code pipeline} that asks for {@code queue} (null: the pipeline's own) would go to.
+     *
+     * @throws ProblemException 400 as a submit of such a run would get
+     */
+    public Uni<String> queueFor(String pipeline, String queue) {
+        return routeFor(pipeline, -1).map(route -> queueOn(route, new SubmitRequest(pipeline, null, queue, null, null),
+                -1));
+    }
+
     /** Completes when {@code pipeline} is known. @throws ProblemException 400 listing the known ones */
     public Uni<Void> known(String pipeline) {
         return routeFor(pipeline, -1).replaceWithVoid();
@@ -226,7 +236,7 @@ public class RunService {
 
     private static RunView queued(NewRun run) {
         return new RunView(run.id(), run.pipeline(), run.queue(), run.priority(), RunStatus.QUEUED.wire(), run.input(),
-                null, null, 0, run.createdAt(), run.scheduledFor(), null, null);
+                null, null, 0, run.createdAt(), run.scheduledFor(), null, null, null);
     }
 
     /**

@@ -5,8 +5,8 @@ import io.runstream.queue.Priority;
 import java.time.Duration;
 import java.time.Instant;
 import io.runstream.pipeline.Names;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.json.Json;
 
@@ -49,18 +49,7 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
 
     /** The JSON document {@code body}. @throws ProblemException 400 when it is not one */
     static JsonNode readJson(String body) {
-        JsonNode root;
-        try {
-            root = Json.mapper().readTree(body);
-        } catch (JsonProcessingException e) {
-            // a parser limit (nesting depth, number or string length) has no location
-            throw ProblemException.badRequest("malformed JSON: " + e.getOriginalMessage() + (e.getLocation() == null
-                    ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
-        }
-        if (root == null || root.isMissingNode()) {
-            throw ProblemException.badRequest("malformed JSON: the body is empty");
-        }
-        return root;
+        return JsonFields.readJson(body);
     }
 
     /**
@@ -77,22 +66,13 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
     }
 
     private static SubmitRequest of(JsonNode root) {
-        if (!root.isObject()) {
-            throw ProblemException.badRequest("the body must be a JSON object with a 'pipeline' member");
-        }
-        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw ProblemException.badRequest("unknown member '" + name + "': a run has pipeline, input, queue, priority, runAt, delay");
-            }
-        }
+        JsonFields.onlyMembers(root, FIELDS, "a run", "pipeline, input, queue, priority, runAt, delay");
         String pipeline = name(root, "pipeline");
         if (pipeline == null) {
             throw ProblemException.badRequest("'pipeline' is missing: name the pipeline to run");
         }
-        JsonNode input = root.get("input");
-        String inputText = input == null ? null : Json.encode(input);
-        return new SubmitRequest(pipeline, inputText, name(root, "queue"), priority(root), due(root));
+        return new SubmitRequest(pipeline, JsonFields.input(root), name(root, "queue"), JsonFields.priority(root),
+                due(root));
     }
 
     /** When the run asks to start, or null for at once. */
@@ -163,19 +143,6 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
                 : Json.encode(parameters), null, null, null);
     }
 
-    /** The priority the run asks for, or null for the default. */
-    private static Integer priority(JsonNode root) {
-        JsonNode node = root.get("priority");
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToInt() || !Priority.isValid(node.intValue())) {
-            throw ProblemException.badRequest("'priority' must be a whole number from " + Priority.HIGHEST
-                    + " (the highest) to " + Priority.LOWEST + " (the lowest); default " + Priority.DEFAULT);
-        }
-        return node.intValue();
-    }
-
     /** The priority the run gets. */
     int priorityOrDefault() {
         return priority == null ? Priority.DEFAULT : priority;
@@ -203,13 +170,6 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
     }
 
     private static String name(JsonNode root, String member) {
-        JsonNode node = root.get(member);
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isTextual() || !Names.isValid(node.asText())) {
-            throw ProblemException.badRequest("'" + member + "' must be a string of " + Names.RULE);
-        }
-        return node.asText();
+        return JsonFields.name(root, member);
     }
 }

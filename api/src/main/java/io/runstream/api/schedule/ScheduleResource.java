@@ -1,0 +1,155 @@
+package io.runstream.api.schedule;
+
+import io.runstream.api.ApiConfig;
+import io.runstream.api.problem.BodyLimitFilter;
+import io.runstream.api.problem.Outages;
+import io.runstream.api.problem.Problem;
+import io.runstream.api.problem.ProblemException;
+import io.runstream.api.run.RunService;
+import io.runstream.api.schedule.CronTicks.Tick;
+import io.runstream.pipeline.Names;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Schedules: {@code POST /api/schedules} creates one (201; 409 when the name is taken), {@code GET} lists them or
+ * reads one, {@code PUT /api/schedules/{name}} replaces or creates one, {@code DELETE} removes one (its runs stay),
+ * {@code POST …/{name}/pause} and {@code …/resume} stop and restart its ticks. The pipeline and queue are checked as
+ * a run's are: a schedule is accepted only where its runs would be.
+ */
+@Path("/api/schedules")
+@Produces(MediaType.APPLICATION_JSON)
+public class ScheduleResource {
+
+    private final ScheduleStore store;
+    private final RunService runs;
+    private final Ticker ticker;
+    private final ApiConfig config;
+
+    public ScheduleResource(ScheduleStore store, RunService runs, Ticker ticker, ApiConfig config) {
+        this.store = store;
+        this.runs = runs;
+        this.ticker = ticker;
+        this.config = config;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> create(byte[] body) {
+        ScheduleRequest request = parse(body, null);
+        return checked(request).chain(s -> db(store.insert(s, firstTick(s)))).chain(created -> {
+            if (!created) {
+                throw new ProblemException(Problem.of(Response.Status.CONFLICT, "schedule '" + request.name()
+                        + "' exists: change it with PUT /api/schedules/" + request.name()));
+            }
+            ticker.wake();
+            return read(request.name()).map(view -> Response.created(URI.create("/api/schedules/" + view.name()))
+                    .entity(view).build());
+        });
+    }
+
+    @PUT
+    @Path("{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> replace(@PathParam("name") String name, byte[] body) {
+        ScheduleRequest request = parse(body, pathName(name));
+        return checked(request).chain(s -> db(store.replace(s, firstTick(s)))).chain(created -> {
+            ticker.wake();
+            return read(name).map(view -> (created ? Response.created(URI.create("/api/schedules/" + name))
+                    : Response.ok()).entity(view).build());
+        });
+    }
+
+    @GET
+    public Uni<Map<String, List<ScheduleView>>> list() {
+        return db(store.list()).map(rows -> Map.of("schedules", rows.stream().map(ScheduleView::of).toList()));
+    }
+
+    @GET
+    @Path("{name}")
+    public Uni<ScheduleView> get(@PathParam("name") String name) {
+        return read(pathName(name));
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Uni<Response> delete(@PathParam("name") String name) {
+        return db(store.delete(pathName(name))).map(deleted -> {
+            if (!deleted) {
+                throw notFound(name);
+            }
+            return Response.noContent().build();
+        });
+    }
+
+    @POST
+    @Path("{name}/pause")
+    public Uni<ScheduleView> pause(@PathParam("name") String name) {
+        return db(store.pause(pathName(name))).map(found(name));
+    }
+
+    @POST
+    @Path("{name}/resume")
+    public Uni<ScheduleView> resume(@PathParam("name") String name) {
+        return db(store.resume(pathName(name), ticker.now())).map(found(name)).invoke(ticker::wake);
+    }
+
+    private ScheduleRequest parse(byte[] body, String pathName) {
+        BodyLimitFilter.check(body.length, config.maxBodyBytes());
+        return ScheduleRequest.parse(new String(body, StandardCharsets.UTF_8), pathName);
+    }
+
+    /** {@code request} with its queue resolved as a run's would be. @throws ProblemException 400 as a submit */
+    private Uni<ScheduleRequest> checked(ScheduleRequest request) {
+        return runs.queueFor(request.pipeline(), request.queue()).map(queue -> new ScheduleRequest(request.name(),
+                request.pipeline(), queue, request.priority(), request.input(), request.cron(), request.zone(),
+                request.overlap(), request.catchUp(), request.catchUpWindow(), request.paused()));
+    }
+
+    /** The first tick after now. @throws ProblemException 400 when the expression matches no time ahead */
+    private Tick firstTick(ScheduleRequest request) {
+        return request.ticks().firstAfter(ticker.now()).orElseThrow(() -> ProblemException.badRequest(
+                "'cron': '" + request.cron() + "' matches no time from now on"));
+    }
+
+    private Uni<ScheduleView> read(String name) {
+        return db(store.get(name)).map(found(name));
+    }
+
+    private static Function<Optional<Row>, ScheduleView> found(String name) {
+        return row -> ScheduleView.of(row.orElseThrow(() -> notFound(name)));
+    }
+
+    private static ProblemException notFound(String name) {
+        return ProblemException.notFound("schedule '" + name + "'");
+    }
+
+    private static String pathName(String name) {
+        if (!Names.isValid(name)) {
+            throw ProblemException.badRequest("a schedule's name must be " + Names.RULE + "; was '" + name + "'");
+        }
+        return name;
+    }
+
+    private static <T> Uni<T> db(Uni<T> statement) {
+        return statement.onFailure(e -> !(e instanceof ProblemException))
+                .transform(e -> Outages.classify("PostgreSQL", e));
+    }
+}
