@@ -72,6 +72,11 @@ final class RunstreamClient {
         return read(response.body());
     }
 
+    /** The status code of a DELETE of {@code path}. */
+    int delete(String path) {
+        return send(HttpRequest.newBuilder(apps.api(path)).DELETE().build()).statusCode();
+    }
+
     /** The status code of a GET of {@code path}. */
     int getStatus(String path) {
         return send(HttpRequest.newBuilder(apps.api(path)).build()).statusCode();

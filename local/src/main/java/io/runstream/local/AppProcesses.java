@@ -44,6 +44,8 @@ public final class AppProcesses implements AutoCloseable {
     private final Path logs;
     private Process api;
     private final java.util.List<Process> workers = new java.util.ArrayList<>();
+    /** Api replicas beside the first, on ports of their own. */
+    private final java.util.List<Process> replicas = new java.util.ArrayList<>();
 
     /** Apps of an end-to-end test {@code name} on the shared servers. */
     public AppProcesses(String name) throws IOException {
@@ -75,6 +77,7 @@ public final class AppProcesses implements AutoCloseable {
 
     private void destroyAll() {
         java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        all.addAll(replicas);
         all.add(api);
         all.stream().filter(p -> p != null && p.isAlive()).forEach(Process::destroyForcibly);
     }
@@ -93,6 +96,26 @@ public final class AppProcesses implements AutoCloseable {
     public void startApi(Map<String, String> extraEnv) {
         api = launch("api", apiPort, extraEnv);
         awaitReadyOrDestroy(apiPort, api);
+    }
+
+    /**
+     * Starts one more api replica, on a port of its own, on the same database and Redis keys, and waits until it is
+     * ready; returns its port.
+     */
+    public int startApiReplica(Map<String, String> extraEnv) {
+        int port = workerPort();
+        Process replica = launch("api", "api-" + (replicas.size() + 2), port, extraEnv);
+        replicas.add(replica);
+        awaitReadyOrDestroy(port, replica);
+        return port;
+    }
+
+    /** Kills every api replica started by {@link #startApiReplica} with SIGKILL, as a crash would. */
+    public void killApiReplicas() throws InterruptedException {
+        for (Process replica : replicas) {
+            replica.destroyForcibly();
+            replica.waitFor();
+        }
     }
 
     /** The api's readiness status code now. */
@@ -152,6 +175,11 @@ public final class AppProcesses implements AutoCloseable {
         }
     }
 
+    /** Stops the api with SIGTERM and waits for it to exit; returns its exit code. */
+    public int terminateApi() throws InterruptedException {
+        return terminate(api);
+    }
+
     /** Kills the api with SIGKILL, as a crash would. */
     public void killApi() throws InterruptedException {
         api.destroyForcibly();
@@ -202,7 +230,11 @@ public final class AppProcesses implements AutoCloseable {
     }
 
     private Process launch(String app, int port, Map<String, String> extraEnv) {
-        Path log = log(app);
+        return launch(app, app, port, extraEnv);
+    }
+
+    private Process launch(String app, String logName, int port, Map<String, String> extraEnv) {
+        Path log = log(logName);
         java.util.List<String> command = command(app);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(Path.of(command.get(command.size() - 1)).getParent().toFile())
@@ -316,6 +348,9 @@ public final class AppProcesses implements AutoCloseable {
         for (int i = 0; i < workers.size(); i++) {
             codes[i + 1] = terminate(workers.get(i));
         }
+        for (Process replica : replicas) {
+            terminate(replica);
+        }
         return codes;
     }
 
@@ -342,6 +377,7 @@ public final class AppProcesses implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        all.addAll(replicas);
         all.add(api);
         for (Process p : all) {
             if (p != null && p.isAlive()) {

@@ -38,8 +38,11 @@ public class RunQueries {
         return get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
     }
 
-    /** Runs newest first, filtered by {@code status} and {@code pipeline} when given, after {@code cursor}. */
-    public Uni<RunPage> list(RunStatus status, String pipeline, UUID cursor, int limit) {
+    /**
+     * Runs newest first, filtered by {@code status}, {@code pipeline} and {@code schedule} when given, after
+     * {@code cursor}.
+     */
+    public Uni<RunPage> list(RunStatus status, String pipeline, String schedule, UUID cursor, int limit) {
         List<String> where = new ArrayList<>();
         Tuple params = Tuple.tuple();
         if (status != null) {
@@ -49,6 +52,10 @@ public class RunQueries {
         if (pipeline != null) {
             params.addString(pipeline);
             where.add("pipeline = $" + params.size());
+        }
+        if (schedule != null) {
+            params.addString(schedule);
+            where.add("schedule_name = $" + params.size());
         }
         if (cursor != null) {
             params.addUUID(cursor);

@@ -90,10 +90,14 @@ public class RunResource {
         return cancels.cancel(parseId(id)).map(run -> Response.accepted(run).build());
     }
 
-    /** Runs newest first: {@code status}, {@code pipeline} filter; {@code limit} and {@code cursor} page. */
+    /**
+     * Runs newest first: {@code status}, {@code pipeline}, {@code schedule} (the runs a schedule made) filter;
+     * {@code limit} and {@code cursor} page.
+     */
     @GET
     public Uni<RunPage> list(@QueryParam("status") String status, @QueryParam("pipeline") String pipeline,
-                             @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+                             @QueryParam("schedule") String schedule, @QueryParam("limit") String limit,
+                             @QueryParam("cursor") String cursor) {
         RunStatus statusFilter = status == null || status.isEmpty() ? null : RunStatus.fromWire(status)
                 .orElseThrow(() -> ProblemException.badRequest("status must be one of " + RunStatus.wireNames()
                         + "; was '" + status + "'"));
@@ -101,9 +105,13 @@ public class RunResource {
         if (pipelineFilter != null && !Names.isValid(pipelineFilter)) {
             throw ProblemException.badRequest("pipeline is not a valid pipeline name: '" + pipeline + "'");
         }
+        String scheduleFilter = schedule == null || schedule.isEmpty() ? null : schedule;
+        if (scheduleFilter != null && !Names.isValid(scheduleFilter)) {
+            throw ProblemException.badRequest("schedule is not a valid schedule name: '" + schedule + "'");
+        }
         int pageSize = parseLimit(limit, config);
         UUID after = cursor == null || cursor.isEmpty() ? null : RunCursor.decode(cursor);
-        return queries.list(statusFilter, pipelineFilter, after, pageSize);
+        return queries.list(statusFilter, pipelineFilter, scheduleFilter, after, pageSize);
     }
 
     /** A page size: {@code limit}, or the default when absent. @throws ProblemException 400 out of range */

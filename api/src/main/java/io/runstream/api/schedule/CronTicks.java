@@ -13,6 +13,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.Optional;
 
@@ -116,7 +117,8 @@ public final class CronTicks {
         for (int step = 0; step < MAX_STEPS; step++) {
             ZoneOffset offset = rules.getOffset(from);
             ZonedDateTime cursor = LocalDateTime.ofInstant(from, offset).atZone(ZoneOffset.UTC);
-            Optional<ZonedDateTime> next = times.nextExecution(inclusive ? cursor.minusNanos(1) : cursor);
+            Optional<ZonedDateTime> next = times.nextExecution((inclusive ? cursor.minusNanos(1) : cursor)
+                    .truncatedTo(ChronoUnit.SECONDS));
             if (next.isEmpty()) {
                 return Optional.empty();
             }
@@ -136,7 +138,8 @@ public final class CronTicks {
 
     /** The first tick of a wall-clock time after {@code local} that fires after {@code notBefore}. */
     private Optional<Tick> after(LocalDateTime local, Instant notBefore) {
-        ZonedDateTime cursor = local.atZone(ZoneOffset.UTC); // UTC has no transitions: pure wall-clock matching
+        // UTC has no transitions: pure wall-clock matching; whole seconds, as cron-utils keeps a fraction it is given
+        ZonedDateTime cursor = local.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS);
         for (int step = 0; step < MAX_STEPS; step++) {
             Optional<ZonedDateTime> next = times.nextExecution(cursor);
             if (next.isEmpty()) {

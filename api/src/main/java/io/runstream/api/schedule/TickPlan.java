@@ -15,7 +15,8 @@ import java.util.List;
  * @param next    the schedule's next tick, or null when it has none
  * @param pending queue-one: the tick waiting for the running run to end, or null
  * @param skipped ticks passed over because the schedule's run was still going (overlap)
- * @param missed  ticks passed over because they were too old (catch-up)
+ * @param missed  ticks passed over because they were too old (catch-up); after downtime of more than
+ *                {@link #MAX_STEPS} ticks before the window, those beyond are passed over at once and not counted
  * @param more    whether due ticks are left for another pass (a pass handles a bounded number)
  */
 public record TickPlan(List<Instant> fire, Tick next, Instant pending, long skipped, long missed, boolean more) {
@@ -54,6 +55,12 @@ public record TickPlan(List<Instant> fire, Tick next, Instant pending, long skip
                 && due.size() < MAX_FIRES; steps++) {
             if (cursor.at().isBefore(oldest)) {
                 missed++;
+                if (steps == MAX_STEPS - 1) {
+                    // long downtime: the rest of the ticks before the window are passed over at once, uncounted
+                    cursor = state.ticks().firstAfter(oldest.minusNanos(1)).orElse(null);
+                    steps = 0;
+                    continue;
+                }
             } else {
                 due.add(cursor.at());
             }

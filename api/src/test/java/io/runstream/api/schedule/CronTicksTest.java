@@ -25,6 +25,13 @@ class CronTicksTest {
     }
 
     @Test
+    void ticksAreWholeSecondsFromAnyInstant() {
+        assertThat(ticks("* * * * * *", ZoneId.of("UTC"), "2026-12-05T10:07:30.250Z", 2))
+                .containsExactly("2026-12-05T10:07:31Z", "2026-12-05T10:07:32Z");
+        assertThat(ticks("* * * * * *", BERLIN, "2026-12-05T10:07:30.250Z", 1)).containsExactly("2026-12-05T10:07:31Z");
+    }
+
+    @Test
     void firstAfterIsStrictlyAfter() {
         assertThat(ticks("0 * * * *", ZoneId.of("UTC"), "2026-12-05T10:00:00Z", 1))
                 .containsExactly("2026-12-05T11:00:00Z");

@@ -46,6 +46,7 @@ class ScheduleApiTest {
     @BeforeEach
     void pipelines() {
         fixture.knownPipeline("echo");
+        fixture.pipelineDirectoryAge(Duration.ofHours(1)); // settled: an unknown pipeline is a 400, not a 503
     }
 
     @Test
@@ -133,6 +134,10 @@ class ScheduleApiTest {
         given().get("/api/runs/" + id).then().statusCode(200).body("schedule.name", equalTo("every-second"))
                 .body("schedule.tick", equalTo(ticks.getFirst().toString())).body("input.n", equalTo(1))
                 .body("status", equalTo("queued"));
+        given().get("/api/runs?schedule=every-second&limit=500").then().statusCode(200)
+                .body("items.size()", equalTo(ticks.size())).body("items.schedule.name", org.hamcrest.Matchers.everyItem(
+                        equalTo("every-second")));
+        given().get("/api/runs?schedule=no%20such").then().statusCode(400).contentType(PROBLEM);
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(fixture.dispatched(id)).isTrue());
     }
 
