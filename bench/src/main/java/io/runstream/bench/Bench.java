@@ -54,7 +54,8 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
-            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start");
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start",
+            "schedule-tick");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,6 +98,7 @@ public final class Bench {
             case "scaling" -> List.of(line(name, scaling()));
             case "priority-jump" -> List.of(line(name, priorityJump()));
             case "delayed-start" -> List.of(line(name, delayedStart()));
+            case "schedule-tick" -> List.of(line(name, scheduleTick()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
         lines.forEach(out::println);
@@ -283,6 +285,52 @@ public final class Bench {
             }
             apps.stop();
             return r;
+        }
+    }
+
+    /**
+     * Schedules: 20 schedules ticking every second ({@code * * * * * *}, overlap allow) for 15 s, beside a second api
+     * replica, on a worker at concurrency 50; per run, when it was recorded and when it started, less its tick
+     * (the tick error: the ticker's wake-up, its transaction, the dispatch, the worker's read and start). Every tick
+     * must make exactly one run.
+     */
+    private Map<String, Object> scheduleTick() throws Exception {
+        int schedules = smoke ? 2 : 20;
+        long seconds = smoke ? 4 : 15;
+        try (AppProcesses apps = apps("schedule-tick")) {
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
+            apps.startApiReplica(Map.of());
+            for (int i = 0; i < schedules; i++) {
+                post(apps, "/api/schedules", "{\"name\":\"tick-" + i + "\",\"pipeline\":\"echo\","
+                        + "\"cron\":\"* * * * * *\",\"overlap\":\"allow\"}");
+            }
+            try (Connection db = connect(apps)) {
+                awaitRuns(db, (int) (schedules * seconds), "schedule_name IS NOT NULL");
+                for (int i = 0; i < schedules; i++) {
+                    post(apps, "/api/schedules/tick-" + i + "/pause");
+                }
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("schedules", schedules);
+                r.putAll(query(db, """
+                        SELECT count(*) AS runs, count(DISTINCT (schedule_name, schedule_tick)) AS distinct_ticks,
+                               (SELECT count(*) FROM (SELECT schedule_name, max(schedule_tick) - min(schedule_tick)
+                                                        AS span, count(*) AS n FROM runs GROUP BY schedule_name) s
+                                 WHERE EXTRACT(EPOCH FROM span) + 1 <> n) AS schedules_with_gaps
+                          FROM runs"""));
+                awaitRuns(db, ((Number) r.get("runs")).intValue(), "status = 'completed'");
+                r.putAll(query(db, """
+                        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY record_ms) AS tick_to_record_p50_ms,
+                               percentile_cont(0.99) WITHIN GROUP (ORDER BY record_ms) AS tick_to_record_p99_ms,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY start_ms) AS tick_to_start_p50_ms,
+                               percentile_cont(0.99) WITHIN GROUP (ORDER BY start_ms) AS tick_to_start_p99_ms,
+                               max(start_ms) AS tick_to_start_max_ms,
+                               count(*) FILTER (WHERE record_ms < 0) AS made_early
+                          FROM (SELECT EXTRACT(EPOCH FROM created_at - schedule_tick) * 1000 AS record_ms,
+                                       EXTRACT(EPOCH FROM started_at - schedule_tick) * 1000 AS start_ms
+                                  FROM runs) ticks"""));
+                apps.stop();
+                return r;
+            }
         }
     }
 
@@ -625,8 +673,17 @@ public final class Bench {
     }
 
     private static void post(AppProcesses apps, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api(path))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        post(apps, path, null);
+    }
+
+    /** POSTs {@code json} (null: no body) to {@code path}; fails unless it succeeds. */
+    private static void post(AppProcesses apps, String path, String json) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(apps.api(path));
+        if (json != null) {
+            request.header("content-type", "application/json");
+        }
+        HttpResponse<String> response = apps.http.send(request.POST(json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
             throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "
                     + response.body());

@@ -60,6 +60,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void everyTickOfASchedulesMakesOneRunOnTwoApiReplicas() throws Exception {
+        String line = bench.run("schedule-tick").getFirst();
+        assertThat(line).contains("schedules=2", "schedules_with_gaps=0", "made_early=0")
+                .containsPattern("tick_to_start_p99_ms=\\d+\\.\\d+");
+        assertThat(number(line, "runs")).as(line).isEqualTo(number(line, "distinct_ticks")).isGreaterThanOrEqualTo(8);
+    }
+
+    @Test
     void moreWorkersDrainABacklogFaster() throws Exception {
         String line = bench.run("scaling").getFirst();
         assertThat(line).contains("lag_after=0").containsPattern("three_workers_runs_per_s=\\d+\\.\\d+");
