@@ -84,6 +84,36 @@ class OutageEndToEndTest {
         }
     }
 
+    /**
+     * Delayed runs survive a restart of every process — api, worker, and Redis without its data — with PostgreSQL
+     * the source of truth: the sweeper puts each back in its delayed set and it starts on time, never early.
+     */
+    @Test
+    void delayedRunsStartOnTimeAfterEveryProcessRestarts() throws Exception {
+        RunstreamClient client = appsOnOwnRedis("delayed-restart", 4);
+        java.time.Instant due = java.time.Instant.now().plusSeconds(20);
+        List<String> delayed = IntStream.range(0, 5).mapToObj(i -> {
+            HttpResponse<String> r = client.post("/api/runs", "{\"pipeline\":\"echo\",\"input\":" + i
+                    + ",\"runAt\":\"" + due.plusSeconds(i) + "\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            return RunstreamClient.read(r.body()).get("id").asText();
+        }).toList();
+
+        apps.stop();
+        restartOwnRedis(); // its delayed sets are gone with its data
+        apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "4", "RUNSTREAM_API_SWEEP_INTERVAL", "1s"));
+        assertThat(java.time.Instant.now()).as("everything is back before the first run is due").isBefore(due);
+
+        await().atMost(WAIT).until(() -> delayed.stream().allMatch(id -> client.status(id).equals("completed")));
+        for (String id : delayed) {
+            var run = client.run(id);
+            var scheduled = java.time.Instant.parse(run.get("scheduledFor").asText());
+            var started = java.time.Instant.parse(run.get("startedAt").asText());
+            assertThat(started).as("run %s started", id).isAfterOrEqualTo(scheduled)
+                    .isBefore(scheduled.plusSeconds(1));
+        }
+    }
+
     @Test
     void aRedisRestartWithoutItsDataLosesNoQueuedRun() throws Exception {
         RunstreamClient client = appsOnOwnRedis("redis-restart", 1);
