@@ -92,6 +92,14 @@ public final class RedisKeys {
         return prefix + ":{meta}:pipelines";
     }
 
+    /**
+     * Hash of the workers on which {@code pipeline} is unavailable (its circuit is open): worker id → JSON
+     * {@code {"reason", "retryAt"}}.
+     */
+    public String pipelineUnavailable(String pipeline) {
+        return prefix + ":{meta}:pipeline:" + pipeline + ":unavailable";
+    }
+
     /** Sorted set of the workers serving {@code pipeline}, scored by their last heartbeat in epoch ms. */
     public String pipelineWorkers(String pipeline) {
         return prefix + ":{meta}:pipeline:" + pipeline + ":workers";

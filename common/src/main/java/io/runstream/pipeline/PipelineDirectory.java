@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -88,15 +89,36 @@ public class PipelineDirectory {
                 .replaceWithVoid();
     }
 
+    /**
+     * Records on which of its {@code pipelines} worker {@code workerId} is unavailable now: those in
+     * {@code unavailable} (pipeline → why, and when it tries again), and no others.
+     */
+    public Uni<Void> unavailable(String workerId, Collection<String> pipelines,
+                                 Map<String, PipelineInfo.Unavailable> unavailable) {
+        return Multi.createFrom().iterable(pipelines)
+                .onItem().transformToUniAndConcatenate(name -> {
+                    PipelineInfo.Unavailable u = unavailable.get(name);
+                    String key = keys.pipelineUnavailable(name);
+                    return u == null ? hashes.hdel(key, workerId).replaceWithVoid()
+                            : hashes.hset(key, workerId, io.runstream.json.Json.encode(Map.of("reason", u.reason(),
+                                    "retryAt", u.retryAt()))).replaceWithVoid();
+                })
+                .collect().last()
+                .replaceWithVoid();
+    }
+
     /** Removes {@code workerId} from the worker sets of {@code pipelines} and {@code queues}; they stay known. */
     public Uni<Void> withdraw(String workerId, Collection<String> pipelines, Collection<String> queues) {
         List<String> sets = new java.util.ArrayList<>();
         pipelines.forEach(name -> sets.add(keys.pipelineWorkers(name)));
+        Uni<Void> available = Multi.createFrom().iterable(pipelines)
+                .onItem().transformToUniAndConcatenate(name -> hashes.hdel(keys.pipelineUnavailable(name), workerId))
+                .collect().last().replaceWithVoid();
         queues.forEach(queue -> sets.add(keys.queueWorkers(queue)));
-        return Multi.createFrom().iterable(sets)
+        return available.chain(() -> Multi.createFrom().iterable(sets)
                 .onItem().transformToUniAndConcatenate(set -> sortedSets.zrem(set, workerId))
                 .collect().last()
-                .replaceWithVoid();
+                .replaceWithVoid());
     }
 
     /** Where runs of pipeline {@code name} may go, or empty when no worker ever advertised it. */
@@ -129,11 +151,29 @@ public class PipelineDirectory {
                 .map(TreeMap::new)
                 .onItem().transformToMulti(known -> Multi.createFrom().iterable(known.entrySet()))
                 .onItem().transformToUniAndConcatenate(e -> hashes.hkeys(keys.pipelineQueues(e.getKey()))
-                        .chain(served -> sortedSets.zcount(keys.pipelineWorkers(e.getKey()),
+                        .chain(served -> sortedSets.zrangebyscoreWithScores(keys.pipelineWorkers(e.getKey()),
                                         new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
-                                .map(n -> new PipelineInfo(e.getKey(), e.getValue(),
-                                        List.copyOf(new TreeSet<>(served)), n.intValue()))))
+                                .chain(live -> hashes.hgetall(keys.pipelineUnavailable(e.getKey()))
+                                        .map(down -> new PipelineInfo(e.getKey(), e.getValue(),
+                                                List.copyOf(new TreeSet<>(served)), live.size(),
+                                                unavailable(live, down))))))
                 .collect().asList();
+    }
+
+    /** The entries of {@code down} of workers in {@code live}, sorted by worker. */
+    private static List<PipelineInfo.Unavailable> unavailable(List<io.quarkus.redis.datasource.sortedset.ScoredValue<String>> live,
+                                                              Map<String, String> down) {
+        Set<String> alive = new TreeSet<>();
+        live.forEach(v -> alive.add(v.value()));
+        List<PipelineInfo.Unavailable> out = new java.util.ArrayList<>();
+        new TreeMap<>(down).forEach((worker, json) -> {
+            if (alive.contains(worker)) {
+                var node = io.runstream.json.Json.tree(json);
+                out.add(new PipelineInfo.Unavailable(worker, node.path("reason").asText(),
+                        node.path("retryAt").asText()));
+            }
+        });
+        return out;
     }
 
     /**

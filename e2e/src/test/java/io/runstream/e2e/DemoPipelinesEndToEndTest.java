@@ -129,7 +129,7 @@ class DemoPipelinesEndToEndTest {
             JsonNode pipelines = get("/api/pipelines");
             assertThat(pipelines).extracting(p -> p.get("name").asText() + "@" + p.get("queue").asText() + "x"
                     + p.get("workers").asInt())
-                    .containsExactly("echo@defaultx1", "fail@defaultx1", "generate@defaultx1", "sleep@defaultx1");
+                    .containsExactly("echo@defaultx1", "fail@defaultx1", "generate@defaultx1", "lookup@defaultx1", "sleep@defaultx1");
         });
     }
 
@@ -141,7 +141,7 @@ class DemoPipelinesEndToEndTest {
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
         assertThat(JSON.readTree(response.body()).get("detail").asText())
-                .isEqualTo("unknown pipeline 'translate'; known pipelines: echo, fail, generate, sleep");
+                .isEqualTo("unknown pipeline 'translate'; known pipelines: echo, fail, generate, lookup, sleep");
     }
 
     private String submit(String body) {

@@ -33,9 +33,19 @@ public interface PipelinesConfig {
         return checks;
     }
 
+    /** Whether {@code pipeline}'s handler is initialised at the worker's start rather than at its first run. */
+    default boolean warmUp(String pipeline) {
+        Routing routing = byName().get(pipeline);
+        return routing != null && routing.warmUp();
+    }
+
     /** One pipeline's routing. */
     interface Routing {
         /** The queue its runs go to when a submit names none. */
         Optional<String> queue();
+
+        /** Initialise its handler at the worker's start ({@code init()}), not at its first run. */
+        @io.smallrye.config.WithDefault("false")
+        boolean warmUp();
     }
 }

@@ -87,6 +87,17 @@ public interface WorkerConfig {
     @WithDefault("10m")
     Duration deadConsumerIdle();
 
+    /**
+     * Init failures in a row after which a pipeline's circuit opens: its runs fail at once until a trial init
+     * succeeds. Default is 3.
+     */
+    @WithDefault("3")
+    int circuitFailures();
+
+    /** How long an open circuit stays open before one trial init may close it. Default is 30s. */
+    @WithDefault("30s")
+    Duration circuitCoolDown();
+
     /** Adds what is wrong with these settings to {@code checks}. */
     default SettingChecks check(SettingChecks checks) {
         Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
@@ -101,6 +112,8 @@ public interface WorkerConfig {
                 .atLeast("runstream.worker.delayed-poll-interval", delayedPollInterval(), Duration.ofMillis(10))
                 .atLeast("runstream.worker.consumer-cleanup-interval", consumerCleanupInterval(), second)
                 .atLeast("runstream.worker.dead-consumer-idle", deadConsumerIdle(), Duration.ofMillis(100))
+                .atLeast("runstream.worker.circuit-failures", circuitFailures(), 1)
+                .atLeast("runstream.worker.circuit-cool-down", circuitCoolDown(), Duration.ZERO)
                 .atLeast("runstream.worker.retry.max-attempts", retry().maxAttempts(), 1)
                 .atLeast("runstream.worker.retry.base-delay", retry().baseDelay(), Duration.ZERO)
                 .atLeast("runstream.worker.retry.max-delay", retry().maxDelay(), Duration.ZERO)

@@ -218,6 +218,48 @@ class WorkerTest {
         assertThat(types.subList(0, types.indexOf("reset@2"))).allMatch(t -> t.endsWith("@1"));
     }
 
+    /**
+     * The lookup demo's init needs its table: while it is missing, the init fails each attempt; after three
+     * failures in a row the circuit opens, a run fails at once naming the cause and the directory shows the pipeline
+     * unavailable on this worker; once the table is there, a run after the cool-down makes the one trial init that
+     * closes the circuit.
+     */
+    @Test
+    void aHandlerWhoseInitKeepsFailingOpensItsCircuitAndATrialClosesIt() throws Exception {
+        java.nio.file.Path table = java.nio.file.Path.of("target/lookup-table.json");
+        java.nio.file.Files.deleteIfExists(table);
+        UUID first = fixture.submit("lookup", "{\"key\":\"a\"}");
+        await().atMost(WAIT).until(() -> fixture.status(first).equals("failed"));
+        assertThat(fixture.run(first).getInteger("attempt")).isEqualTo(3);
+        assertThat(fixture.run(first).getString("error")).startsWith("cannot read the lookup table")
+                .contains("lookup-table.json", "NoSuchFileException");
+
+        UUID fast = fixture.submit("lookup", "{\"key\":\"a\"}");
+        await().atMost(WAIT).until(() -> fixture.status(fast).equals("failed"));
+        assertThat(fixture.run(fast).getInteger("attempt")).as("no retry while the circuit is open").isEqualTo(1);
+        assertThat(fixture.run(fast).getString("error")).contains("pipeline 'lookup' is unavailable on this worker",
+                "failed 3 times in a row", "cannot read the lookup table");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(lookup().unavailable())
+                .extracting(io.runstream.pipeline.PipelineInfo.Unavailable::worker).containsExactly(workerId.value()));
+        assertThat(lookup().unavailable().getFirst().reason()).contains("cannot read the lookup table");
+
+        java.nio.file.Files.writeString(table, "{\"a\": 1}");
+        await().atMost(WAIT).until(() -> {
+            UUID trial = fixture.submit("lookup", "{\"key\":\"a\"}");
+            await().atMost(WAIT).until(() -> !fixture.status(trial).equals("queued")
+                    && !fixture.status(trial).equals("running"));
+            // a run within the cool-down still fails at once; the first after it completes
+            return fixture.status(trial).equals("completed")
+                    && Json.tree(fixture.run(trial).getString("result")).get("value").asInt() == 1;
+        });
+        await().atMost(WAIT).untilAsserted(() -> assertThat(lookup().unavailable()).isEmpty());
+    }
+
+    private io.runstream.pipeline.PipelineInfo lookup() {
+        return directory.list().await().atMost(WAIT).stream().filter(p -> p.name().equals("lookup")).findFirst()
+                .orElseThrow();
+    }
+
     @Test
     void aRunThatFailsTwiceCompletesOnItsThirdAttempt() {
         UUID id = fixture.submit("fail", "{\"times\":2}");
@@ -289,7 +331,7 @@ class WorkerTest {
 
         await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
         assertThat(fixture.run(id).getString("error")).isEqualTo(
-                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, probe, sleep, verify");
+                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, lookup, probe, sleep, verify");
     }
 
     @Test

@@ -12,7 +12,9 @@ import io.runstream.run.RunStore;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.Ending;
 import io.runstream.worker.handler.RunCancelledException;
+import io.runstream.worker.handler.internal.Circuit;
 import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.runstream.worker.handler.internal.PipelineCircuits;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.inject.Singleton;
@@ -31,6 +33,7 @@ public class AttemptExecutor {
     private static final Logger LOG = Logger.getLogger(AttemptExecutor.class);
 
     private final HandlerRegistry handlers;
+    private final PipelineCircuits circuits;
     private final RunningAttempts running;
     private final RunEventWriters writers;
     private final WorkerConfig config;
@@ -38,10 +41,11 @@ public class AttemptExecutor {
     private final MeterRegistry metrics;
     private final Vertx vertx;
 
-    public AttemptExecutor(HandlerRegistry handlers, RunningAttempts running, RunEventWriters writers,
+    public AttemptExecutor(HandlerRegistry handlers, PipelineCircuits circuits, RunningAttempts running, RunEventWriters writers,
                            WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics,
                            Vertx vertx) {
         this.handlers = handlers;
+        this.circuits = circuits;
         this.running = running;
         this.writers = writers;
         this.config = config;
@@ -63,7 +67,7 @@ public class AttemptExecutor {
         Uni<Object> result;
         try {
             result = handlers.find(run.pipeline())
-                    .map(h -> h.invoker().invoke(attempt, virtualThreads))
+                    .map(h -> circuits.ready(h).chain(() -> h.invoker().invoke(attempt, virtualThreads)))
                     .orElseGet(() -> Uni.createFrom().failure(new UnknownPipelineException(run.pipeline(),
                             handlers.names())));
         } catch (RuntimeException e) {
@@ -106,7 +110,8 @@ public class AttemptExecutor {
         }
         String message = failure.getMessage() == null ? failure.toString() : failure.getMessage();
         RetryPolicy policy = RetryPolicy.of(config, attempt.pipeline());
-        boolean retryable = ending == Ending.FAILED && !(failure instanceof UnknownPipelineException);
+        boolean retryable = ending == Ending.FAILED && !(failure instanceof UnknownPipelineException)
+                && !(failure instanceof Circuit.OpenException);
         if (retryable && policy.retriesAfter(attempt.attempt())) {
             LOG.debugf(failure, "Run %s attempt %d failed; retrying", attempt.runId(), attempt.attempt());
             return new Outcome.FailedRetryable(attempt, message, policy.delayAfter(attempt.attempt()));

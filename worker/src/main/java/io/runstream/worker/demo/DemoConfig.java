@@ -17,7 +17,11 @@ public interface DemoConfig {
      */
     String ENABLED = "runstream.demo-pipelines.enabled";
 
-    /** Whether {@code echo}, {@code sleep}, {@code generate} and {@code fail} are served. Default is true. */
+    /** Whether {@code echo}, {@code sleep}, {@code generate}, {@code fail} and {@code lookup} are served. Default is true. */
     @WithDefault("true")
     boolean enabled();
+
+    /** The table (a JSON object file) the {@code lookup} pipeline's init loads. Default is lookup.json. */
+    @WithDefault("lookup.json")
+    String lookupFile();
 }

@@ -11,4 +11,14 @@ public interface ReactiveRunHandler {
 
     /** Starts one attempt of a run. */
     Uni<?> handle(RunContext run);
+
+    /** Prepares the handler once, before its first run; as {@link RunHandler#init}, without blocking. */
+    default Uni<Void> init() {
+        return Uni.createFrom().voidItem();
+    }
+
+    /** Releases what {@link #init} took, when the worker stops; only if init succeeded. */
+    default Uni<Void> close() {
+        return Uni.createFrom().voidItem();
+    }
 }

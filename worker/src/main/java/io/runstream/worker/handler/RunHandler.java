@@ -26,4 +26,19 @@ public interface RunHandler {
 
     /** Executes one attempt of a run. */
     Object handle(RunContext run) throws Exception;
+
+    /**
+     * Prepares the handler (a model to load, a client to connect), once, before its first run: lazily when a run
+     * first needs it — once, however many runs arrive together — or at the worker's start with
+     * {@code runstream.pipelines."<name>".warm-up=true}. It runs on a virtual thread and may block. A failure fails
+     * the run that waited for it (retried as any failure) and the next run tries again; after
+     * {@code runstream.worker.circuit.failures} (3) failures in a row the pipeline's circuit opens: its runs fail at
+     * once naming the cause, until one trial after {@code runstream.worker.circuit.cool-down} succeeds.
+     */
+    default void init() throws Exception {
+    }
+
+    /** Releases what {@link #init} took, when the worker stops (after its runs ended); only if init succeeded. */
+    default void close() throws Exception {
+    }
 }

@@ -6,6 +6,10 @@ import io.quarkus.scheduler.Scheduled;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.log.FailureLog;
 import io.runstream.pipeline.PipelineDirectory;
+import io.runstream.pipeline.PipelineInfo;
+import io.runstream.worker.handler.internal.PipelineCircuits;
+import java.util.Map;
+import java.util.TreeMap;
 import io.runstream.worker.WorkerId;
 import io.runstream.worker.consume.WorkerQueues;
 import io.runstream.worker.handler.internal.HandlerRegistry;
@@ -31,15 +35,17 @@ public class PipelineAdvertiser {
 
     private final PipelineDirectory directory;
     private final HandlerRegistry handlers;
+    private final PipelineCircuits circuits;
     private final WorkerQueues queues;
     private final RunstreamConfig.Workers config;
     private final String workerId;
     private final FailureLog failures = new FailureLog(LOG, "Advertising pipelines", Duration.ofMinutes(1));
 
-    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, WorkerQueues queues, WorkerId id,
-                              RunstreamConfig runstream) {
+    public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, PipelineCircuits circuits,
+                              WorkerQueues queues, WorkerId id, RunstreamConfig runstream) {
         this.directory = directory;
         this.handlers = handlers;
+        this.circuits = circuits;
         this.queues = queues;
         this.config = runstream.workers();
         this.workerId = id.value();
@@ -52,6 +58,8 @@ public class PipelineAdvertiser {
                     + ") must be shorter than runstream.workers.liveness (" + config.liveness() + ")");
         }
         advertise().subscribe().with(x -> { }); // now, not at the scheduler's first tick
+        // a circuit that opens or closes is told at once, not at the next heartbeat
+        circuits.onChange(() -> advertiseCircuits().subscribe().with(x -> { }, failures::failed));
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -65,6 +73,16 @@ public class PipelineAdvertiser {
     /** Advertises this worker's pipelines: at start, then every heartbeat interval. */
     @Scheduled(every = "${runstream.workers.heartbeat-interval}", concurrentExecution = SKIP)
     Uni<Void> advertise() {
-        return failures.reported(directory.advertise(workerId, handlers.pipelines(), queues.names()), config.heartbeatInterval());
+        return failures.reported(directory.advertise(workerId, handlers.pipelines(), queues.names())
+                .chain(this::advertiseCircuits), config.heartbeatInterval());
+    }
+
+    /** Records on which of this worker's pipelines the circuit is open now, and why. */
+    private Uni<Void> advertiseCircuits() {
+        Map<String, PipelineInfo.Unavailable> unavailable = new TreeMap<>();
+        circuits.open().forEach((name, open) -> unavailable.put(name, new PipelineInfo.Unavailable(workerId,
+                "its handler's init failed " + open.failures() + " times in a row (last: " + open.cause() + ")",
+                open.until().toString())));
+        return directory.unavailable(workerId, handlers.pipelines().keySet(), unavailable);
     }
 }

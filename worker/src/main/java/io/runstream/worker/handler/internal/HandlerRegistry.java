@@ -38,11 +38,14 @@ public class HandlerRegistry {
         List<Candidate> candidates = new ArrayList<>();
         for (Instance.Handle<RunHandler> h : blocking.handles()) {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
-                    (ctx, vt) -> Uni.createFrom().item(() -> callBlocking(h.get(), ctx)).runSubscriptionOn(vt)));
+                    (ctx, vt) -> Uni.createFrom().item(() -> callBlocking(h.get(), ctx)).runSubscriptionOn(vt),
+                    new Lifecycle(vt -> blocking(() -> h.get().init(), vt), vt -> blocking(() -> h.get().close(), vt))));
         }
         for (Instance.Handle<ReactiveRunHandler> h : reactive.handles()) {
             candidates.add(new Candidate(h.getBean().getBeanClass(), pipelineOf(h.getBean()),
-                    (ctx, vt) -> Uni.createFrom().deferred(() -> h.get().handle(ctx)).map(x -> (Object) x)));
+                    (ctx, vt) -> Uni.createFrom().deferred(() -> h.get().handle(ctx)).map(x -> (Object) x),
+                    new Lifecycle(vt -> Uni.createFrom().deferred(() -> h.get().init()),
+                            vt -> Uni.createFrom().deferred(() -> h.get().close()))));
         }
         this.handlers = build(candidates, routing::queueOf);
     }
@@ -70,7 +73,7 @@ public class HandlerRegistry {
             }
             String queue = queues.apply(pipeline.value()).orElse(pipeline.queue());
             Registered previous = found.putIfAbsent(pipeline.value(),
-                    new Registered(pipeline.value(), queue, type, candidate.invoker()));
+                    new Registered(pipeline.value(), queue, type, candidate.invoker(), candidate.lifecycle()));
             if (previous != null) {
                 throw new IllegalStateException("pipeline '" + pipeline.value() + "' is registered twice: by "
                         + previous.beanClass().getName() + " and by " + type.getName());
@@ -100,6 +103,30 @@ public class HandlerRegistry {
         } catch (Exception e) {
             throw new HandlerException(e);
         }
+    }
+
+    /** A blocking step of a handler, on a virtual thread; a checked exception fails it as a handler's would. */
+    private static Uni<Void> blocking(BlockingStep step, Executor virtualThreads) {
+        return Uni.createFrom().<Void>item(() -> {
+            try {
+                step.run();
+                return null;
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new HandlerException(e);
+            }
+        }).runSubscriptionOn(virtualThreads);
+    }
+
+    @FunctionalInterface
+    private interface BlockingStep {
+        void run() throws Exception;
+    }
+
+    /** Every registered handler. */
+    public java.util.Collection<Registered> all() {
+        return handlers.values();
     }
 
     /** The handler of {@code pipeline}, if this worker serves it. */
@@ -132,7 +159,23 @@ public class HandlerRegistry {
      * @param pipeline  its {@code @Pipeline}, or null when it has none
      * @param invoker   starts one attempt
      */
-    record Candidate(Class<?> beanClass, Pipeline pipeline, Invoker invoker) {
+    record Candidate(Class<?> beanClass, Pipeline pipeline, Invoker invoker, Lifecycle lifecycle) {
+        Candidate(Class<?> beanClass, Pipeline pipeline, Invoker invoker) {
+            this(beanClass, pipeline, invoker, Lifecycle.NONE);
+        }
+    }
+
+    /**
+     * How a handler is prepared before its first run and released at the worker's stop.
+     *
+     * @param init  its {@code init()}, given the virtual threads a blocking one runs on
+     * @param close its {@code close()}, likewise
+     */
+    public record Lifecycle(java.util.function.Function<Executor, Uni<Void>> init,
+                            java.util.function.Function<Executor, Uni<Void>> close) {
+        /** Nothing to prepare or release. */
+        public static final Lifecycle NONE = new Lifecycle(vt -> Uni.createFrom().voidItem(),
+                vt -> Uni.createFrom().voidItem());
     }
 
     /**
@@ -142,8 +185,9 @@ public class HandlerRegistry {
      * @param queue     the queue its runs go to when a submit names none
      * @param beanClass the bean behind it, for messages
      * @param invoker   starts one attempt
+     * @param lifecycle its init and close
      */
-    public record Registered(String name, String queue, Class<?> beanClass, Invoker invoker) {
+    public record Registered(String name, String queue, Class<?> beanClass, Invoker invoker, Lifecycle lifecycle) {
     }
 
     /** A checked exception thrown by a blocking handler, carried unchecked; its message is the cause's. */
