@@ -57,6 +57,12 @@ public final class SettingChecks {
         return this;
     }
 
+    /** A problem found by the caller, naming its setting. */
+    public SettingChecks problem(String problem) {
+        problems.add(problem);
+        return this;
+    }
+
     /** What is wrong so far, one line per setting. */
     public List<String> problems() {
         return List.copyOf(problems);

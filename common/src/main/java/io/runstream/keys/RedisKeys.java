@@ -93,6 +93,24 @@ public final class RedisKeys {
     }
 
     /**
+     * Sorted set of the runs waiting on a limit of their pipeline in {@code queue}: run id → until when it counts
+     * (epoch ms; the task's next look at its limit, and a little).
+     */
+    public String limited(String queue) {
+        return prefix + ":{q:" + queue + "}:limited";
+    }
+
+    /** Sorted set of the leases of {@code pipeline}'s concurrency limit: run id → lease expiry (epoch ms). */
+    public String limitLeases(String pipeline) {
+        return prefix + ":{limit:" + pipeline + "}:leases";
+    }
+
+    /** Hash of {@code pipeline}'s rate-limit token bucket: {@code tokens}, {@code at} (epoch ms). */
+    public String limitBucket(String pipeline) {
+        return prefix + ":{limit:" + pipeline + "}:bucket";
+    }
+
+    /**
      * Hash of the workers on which {@code pipeline} is unavailable (its circuit is open): worker id → JSON
      * {@code {"reason", "retryAt"}}.
      */

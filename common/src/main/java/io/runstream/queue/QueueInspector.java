@@ -40,12 +40,14 @@ public class QueueInspector {
             basics.add(Request.cmd(Command.ZCARD).arg(keys.delayed(queue, priority)));
         }
         basics.add(Request.cmd(Command.XLEN).arg(keys.deadLetter(queue)));
+        basics.add(Request.cmd(Command.ZCOUNT).arg(keys.limited(queue)).arg(System.currentTimeMillis()).arg("+inf"));
         // one round trip for every priority's counts, then the group details of the streams that exist
         return redis.batch(basics).chain(replies -> Multi.createFrom().range(0, priorities.length)
                 .onItem().transformToUniAndConcatenate(i -> lane(queue, priorities[i], replies.get(3 * i).toLong(),
                         replies.get(3 * i + 1).toInteger() != 0, replies.get(3 * i + 2).toLong()))
                 .collect().asList()
-                .map(lanes -> total(queue, lanes, replies.get(3 * priorities.length).toLong(), workers)));
+                .map(lanes -> total(queue, lanes, replies.get(3 * priorities.length).toLong(), workers,
+                        replies.get(3 * priorities.length + 1).toLong())));
     }
 
     /** One priority's stream of a queue, whose length, existence and delayed count are known. */
@@ -70,7 +72,7 @@ public class QueueInspector {
         });
     }
 
-    private static QueueStats total(String queue, List<LaneStats> lanes, long dead, int workers) {
+    private static QueueStats total(String queue, List<LaneStats> lanes, long dead, int workers, long limited) {
         long length = 0;
         long pending = 0;
         Long lag = 0L;
@@ -87,7 +89,8 @@ public class QueueInspector {
             delayed += lane.delayed();
             lagByPriority.put(Integer.toString(lane.priority()), lane.lag());
         }
-        return new QueueStats(queue, length, pending, lag, consumers, oldest, delayed, dead, workers, lagByPriority);
+        return new QueueStats(queue, length, pending, lag, consumers, oldest, delayed, dead, workers, lagByPriority,
+                limited);
     }
 
     /** The figures of one priority's stream. */

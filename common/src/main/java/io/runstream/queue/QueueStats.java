@@ -18,8 +18,11 @@ import java.util.Map;
  * @param deadLetters        entries in its dead-letter stream
  * @param workers            live workers reading it; 0: nobody serves it now, and its runs wait
  * @param lagByPriority      the backlog of each priority ("1" to "4"); a value is null when Redis cannot tell
+ * @param waitingOnLimit     runs whose pipeline's concurrency or rate limit holds them back now (they wait among the
+ *                           delayed tasks and try again)
  */
 @RegisterForReflection
 public record QueueStats(String name, long length, long pending, Long lag, long consumers, long oldestPendingAgeMs,
-                         long delayed, long deadLetters, int workers, Map<String, Long> lagByPriority) {
+                         long delayed, long deadLetters, int workers, Map<String, Long> lagByPriority,
+                         long waitingOnLimit) {
 }

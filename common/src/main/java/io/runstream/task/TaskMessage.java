@@ -10,15 +10,29 @@ import java.util.UUID;
  * What the api puts on a task stream for a run: which run, of which pipeline. Everything else (input, attempt)
  * is read from PostgreSQL, the source of truth, when the worker starts the run.
  *
- * @param runId    the run's id
- * @param pipeline the pipeline whose handler runs it
+ * @param runId     the run's id
+ * @param pipeline  the pipeline whose handler runs it
+ * @param startedBy the task entry that may have started the run's current attempt, when this task took that entry's
+ *                  place (it was held back by a limit after its worker died): the run restarts as that entry's
+ *                  would; null for a task of its own (absent from the JSON)
  */
 @RegisterForReflection
-public record TaskMessage(UUID runId, String pipeline) {
+public record TaskMessage(UUID runId, String pipeline,
+                          @com.fasterxml.jackson.annotation.JsonInclude(
+                                  com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String startedBy) {
 
     public TaskMessage {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(pipeline, "pipeline");
+    }
+
+    public TaskMessage(UUID runId, String pipeline) {
+        this(runId, pipeline, null);
+    }
+
+    /** The entry id the run's start is asked with: {@link #startedBy}'s when set, else {@code entryId}. */
+    public String startEntry(String entryId) {
+        return startedBy == null ? entryId : startedBy;
     }
 
     /** JSON form, as stored in the stream entry's payload field. */

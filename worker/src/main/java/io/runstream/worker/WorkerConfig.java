@@ -98,6 +98,17 @@ public interface WorkerConfig {
     @WithDefault("30s")
     Duration circuitCoolDown();
 
+    /**
+     * How long a run's lease on its pipeline's concurrency limit lasts unless its worker renews it (every third of
+     * it): a dead worker's runs give their slots up this long after it died. Default is 30s.
+     */
+    @WithDefault("30s")
+    Duration limitLease();
+
+    /** How long a run held back by its pipeline's concurrency limit waits before it looks again. Default is 250ms. */
+    @WithDefault("250ms")
+    Duration limitRecheck();
+
     /** Adds what is wrong with these settings to {@code checks}. */
     default SettingChecks check(SettingChecks checks) {
         Duration second = Duration.ofSeconds(1); // the resolution of @Scheduled
@@ -113,6 +124,8 @@ public interface WorkerConfig {
                 .atLeast("runstream.worker.consumer-cleanup-interval", consumerCleanupInterval(), second)
                 .atLeast("runstream.worker.dead-consumer-idle", deadConsumerIdle(), Duration.ofMillis(100))
                 .atLeast("runstream.worker.circuit-failures", circuitFailures(), 1)
+                .atLeast("runstream.worker.limit-lease", limitLease(), Duration.ofMillis(300))
+                .atLeast("runstream.worker.limit-recheck", limitRecheck(), Duration.ofMillis(10))
                 .atLeast("runstream.worker.circuit-cool-down", circuitCoolDown(), Duration.ZERO)
                 .atLeast("runstream.worker.retry.max-attempts", retry().maxAttempts(), 1)
                 .atLeast("runstream.worker.retry.base-delay", retry().baseDelay(), Duration.ZERO)

@@ -18,13 +18,17 @@ public class ConcurrencyProbe implements RunHandler {
 
     @Override
     public Object handle(RunContext run) throws InterruptedException {
-        int now = RUNNING.incrementAndGet();
-        MAX_RUNNING.accumulateAndGet(now, Math::max);
+        return sleepCounting(run, RUNNING, MAX_RUNNING);
+    }
+
+    /** Sleeps {@code input.ms}, counting in {@code running} and the most at once in {@code max}. */
+    static Object sleepCounting(RunContext run, AtomicInteger running, AtomicInteger max) throws InterruptedException {
+        max.accumulateAndGet(running.incrementAndGet(), Math::max);
         try {
             Thread.sleep(run.input().path("ms").asLong(100));
             return Map.of("virtual", Thread.currentThread().isVirtual());
         } finally {
-            RUNNING.decrementAndGet();
+            running.decrementAndGet();
         }
     }
 }

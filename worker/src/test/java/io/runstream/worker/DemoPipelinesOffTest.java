@@ -31,11 +31,11 @@ class DemoPipelinesOffTest {
 
     @Test
     void servesNoDemoPipeline() {
-        assertThat(registry.pipelines()).containsOnlyKeys("probe", "verify");
+        assertThat(registry.pipelines()).containsOnlyKeys("limited", "probe", "rated", "verify");
 
         UUID id = fixture.submit("echo", "{}");
         await().atMost(Duration.ofSeconds(15)).until(() -> fixture.status(id).equals("failed"));
-        assertThat(fixture.run(id).getString("error")).isEqualTo("unknown pipeline 'echo'; this worker serves: probe, verify");
+        assertThat(fixture.run(id).getString("error")).isEqualTo("unknown pipeline 'echo'; this worker serves: limited, probe, rated, verify");
     }
 
     public static class DemosOff implements QuarkusTestProfile {

@@ -49,6 +49,9 @@ class WorkerTest {
     WorkerId workerId;
 
     @Inject
+    io.runstream.queue.QueueInspector inspector;
+
+    @Inject
     io.runstream.config.RunstreamConfig runstream;
 
     /**
@@ -219,6 +222,86 @@ class WorkerTest {
     }
 
     /**
+     * max-concurrency 1 holds across the worker's two slots: the runs over it wait (counted in their queue as
+     * waiting on a limit), none fails, and they run one at a time.
+     */
+    @Test
+    void aConcurrencyLimitHoldsAndRunsOverItWaitWithoutFailing() {
+        LimitProbe.MAX_RUNNING.set(0);
+        List<UUID> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(fixture.submit("limited", "{\"ms\":150}"));
+        }
+        await().atMost(WAIT).until(() -> inspector.inspect("default", 1).await().atMost(WAIT).waitingOnLimit() > 0);
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> fixture.status(id).equals("completed")));
+        assertThat(LimitProbe.MAX_RUNNING).hasValue(1);
+        assertThat(ids).allMatch(id -> fixture.run(id).getInteger("attempt") == 1);
+        await().atMost(WAIT).until(() -> fixture.redis().sortedSet(String.class)
+                .zcard(fixture.keys().limitLeases("limited")) == 0);
+    }
+
+    /** The lease of a run whose worker died holds its slot until it expires (limit-lease 1 s in the tests). */
+    @Test
+    void aDeadWorkersLeaseFreesItsSlotWhenItExpires() {
+        long now = System.currentTimeMillis();
+        fixture.redis().sortedSet(String.class).zadd(fixture.keys().limitLeases("limited"), now + 1_000,
+                UUID.randomUUID().toString()); // a run of a worker that died
+        UUID id = fixture.submit("limited", "{\"ms\":1}");
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        Row run = fixture.run(id);
+        assertThat(java.time.Duration.between(run.getOffsetDateTime("created_at"), run.getOffsetDateTime("started_at")))
+                .as("waited for the dead run's lease").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(700));
+    }
+
+    /**
+     * A dead worker's run, reclaimed while its pipeline's limit is full, waits and then restarts: the task that
+     * takes the reclaimed entry's place restarts the run as that entry would (else the run stayed running for ever).
+     */
+    @Test
+    void aReclaimedRunHeldBackByALimitRestartsOnceASlotFrees() {
+        UUID id = fixture.submit(null, "limited", "{\"ms\":1}");
+        String entry = fixture.takeAsGhost(id, "limited");
+        fixture.markRunning(id, entry);
+        fixture.redis().sortedSet(String.class).zadd(fixture.keys().limitLeases("limited"),
+                System.currentTimeMillis() + 2_500, UUID.randomUUID().toString()); // another dead run's slot
+
+        await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
+        assertThat(fixture.run(id).getInteger("attempt")).isEqualTo(2);
+    }
+
+    /**
+     * A second task of a running run (a duplicate dispatch) finds nothing to run and gives back only its own lease:
+     * the running run keeps its slot, and the next run waits for it.
+     */
+    @Test
+    void aDuplicateTaskOfARunningRunDoesNotFreeItsSlot() {
+        LimitProbe.MAX_RUNNING.set(0);
+        UUID first = fixture.submit("limited", "{\"ms\":800}");
+        await().atMost(WAIT).until(() -> fixture.status(first).equals("running"));
+        fixture.redis().stream(String.class).xadd(fixture.keys().tasks("default"),
+                java.util.Map.of("payload", new io.runstream.task.TaskMessage(first, "limited").encode()));
+        UUID second = fixture.submit("limited", "{\"ms\":1}");
+        await().atMost(WAIT).until(() -> fixture.status(second).equals("completed"));
+        assertThat(LimitProbe.MAX_RUNNING).hasValue(1);
+        assertThat(fixture.run(second).getOffsetDateTime("started_at"))
+                .isAfterOrEqualTo(fixture.run(first).getOffsetDateTime("completed_at"));
+    }
+
+    /** rate-limit 2/1s: two runs at once, then one every half second. */
+    @Test
+    void aRateLimitSpreadsStarts() {
+        List<UUID> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(fixture.submit("rated", "{}"));
+        }
+        await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> fixture.status(id).equals("completed")));
+        List<java.time.OffsetDateTime> starts = ids.stream().map(id -> fixture.run(id).getOffsetDateTime("started_at"))
+                .sorted().toList();
+        assertThat(java.time.Duration.between(starts.getFirst(), starts.getLast()))
+                .as("5 starts at 2 per second, 2 of them at once").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(1_200));
+    }
+
+    /**
      * The lookup demo's init needs its table: while it is missing, the init fails each attempt; after three
      * failures in a row the circuit opens, a run fails at once naming the cause and the directory shows the pipeline
      * unavailable on this worker; once the table is there, a run after the cool-down makes the one trial init that
@@ -331,7 +414,7 @@ class WorkerTest {
 
         await().atMost(WAIT).until(() -> fixture.status(id).equals("failed"));
         assertThat(fixture.run(id).getString("error")).isEqualTo(
-                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, lookup, probe, sleep, verify");
+                "unknown pipeline 'no-such-pipeline'; this worker serves: echo, fail, generate, limited, lookup, probe, rated, sleep, verify");
     }
 
     @Test

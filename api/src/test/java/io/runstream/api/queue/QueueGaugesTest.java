@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QueueGaugesTest {
 
-    private static final QueueStats STATS = new QueueStats("default", 3, 1, 2L, 1, 5, 0, 0, 1, java.util.Map.of("2", 2L));
+    private static final QueueStats STATS = new QueueStats("default", 3, 1, 2L, 1, 5, 0, 0, 1, java.util.Map.of("2", 2L), 0);
 
     @Test
     void aRefreshThatLandsAfterStopRegistersNothing() {

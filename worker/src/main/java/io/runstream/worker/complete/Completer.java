@@ -11,6 +11,8 @@ import io.runstream.run.RunStore.End;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.attempt.Attempt;
 import io.runstream.worker.attempt.Outcome;
+import io.runstream.worker.consume.Lane;
+import java.time.Duration;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -86,6 +88,18 @@ public class Completer {
      */
     public Uni<Void> nothingToRun(Message<?> task, UUID runId, boolean redelivered) {
         return (redelivered ? repairEnd(runId) : Uni.createFrom().voidItem()).chain(() -> ack(task));
+    }
+
+    /**
+     * A task whose run is held back by its pipeline's limits: it goes among its lane's delayed tasks for
+     * {@code wait}, counted as waiting on a limit, and its entry is acknowledged. The run stays queued.
+     */
+    public Uni<Void> waitOnLimit(Message<?> task, TaskMessage message, Lane lane, Duration wait) {
+        Counter.builder("runstream.runs.waited.on.limit").tag("pipeline", message.pipeline())
+                .description("Times a run was held back by its pipeline's concurrency or rate limit").register(metrics)
+                .increment();
+        return retry.until(delayed.deferOnLimit(lane, message, wait), "hold back run " + message.runId())
+                .chain(() -> ack(task));
     }
 
     /** A task delivered too often without an outcome: its run fails, the entry goes to the dead letters. */

@@ -38,6 +38,8 @@ public class DelayedTasks {
 
     private static final Logger LOG = Logger.getLogger(DelayedTasks.class);
     private static final int MOVE_BATCH = 100;
+    /** How long after its next look a held-back run still counts as waiting on a limit (its move and its read). */
+    private static final long LIMITED_GRACE_MS = 1_000;
     /**
      * KEYS: pairs of a delayed set and its task stream (a queue's lanes, one hash slot); ARGV[1] now (ms), ARGV[2]
      * most to move per pair.
@@ -85,6 +87,21 @@ public class DelayedTasks {
     public Uni<Void> schedule(Lane lane, TaskMessage task, Duration delay) {
         long due = System.currentTimeMillis() + delay.toMillis();
         return redis.send(Request.cmd(Command.ZADD).arg(lane.delayed(keys)).arg(due).arg(task.encode()))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Puts {@code task}, held back by a limit of its pipeline, on {@code lane}'s stream after {@code wait}, and counts
+     * it in its queue as waiting on a limit until a little after then.
+     */
+    public Uni<Void> deferOnLimit(Lane lane, TaskMessage task, Duration wait) {
+        long now = System.currentTimeMillis();
+        long due = now + wait.toMillis();
+        String limited = keys.limited(lane.queue());
+        return redis.batch(List.of(
+                        Request.cmd(Command.ZADD).arg(lane.delayed(keys)).arg(due).arg(task.encode()),
+                        Request.cmd(Command.ZADD).arg(limited).arg(due + LIMITED_GRACE_MS).arg(task.runId().toString()),
+                        Request.cmd(Command.ZREMRANGEBYSCORE).arg(limited).arg("-inf").arg(now)))
                 .replaceWithVoid();
     }
 

@@ -11,6 +11,7 @@ import io.runstream.worker.complete.Completer;
 import io.runstream.worker.complete.RunWrites;
 import io.runstream.worker.complete.StoreRetry;
 import io.runstream.worker.handler.internal.HandlerRegistry;
+import io.runstream.worker.limit.PipelineLimits;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.Priority;
 import jakarta.inject.Singleton;
@@ -46,10 +47,13 @@ public class TaskConsumer {
     private final StoreRetry retry;
     private final RunningAttempts running;
     private final HandlerRegistry handlers;
+    private final PipelineLimits limits;
     private final WorkerConfig config;
 
     public TaskConsumer(TaskIntake intake, RunWrites writes, AttemptExecutor executor, Completer completer,
-                        StoreRetry retry, RunningAttempts running, HandlerRegistry handlers, WorkerConfig config) {
+                        StoreRetry retry, RunningAttempts running, HandlerRegistry handlers, PipelineLimits limits,
+                        WorkerConfig config) {
+        this.limits = limits;
         this.intake = intake;
         this.writes = writes;
         this.executor = executor;
@@ -96,17 +100,33 @@ public class TaskConsumer {
             return settle(message, task, () -> completer.poison(message, task, "task delivered " + entry.deliveries()
                     + " times without an outcome (max-deliveries " + config.maxDeliveries() + "); given up"));
         }
-        return retry.until(writes.start(task.runId(), entry.id()), "start run " + task.runId())
-                .chain(started -> started.isPresent()
-                        ? executor.execute(started.get(), intake.laneOf(entry)).map(outcome -> new Settlement(task, () ->
-                                completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))))
-                        // ended, or started by another entry: nothing to run
-                        : settle(message, task, () -> completer.nothingToRun(message, task.runId(),
-                                entry.redelivered())))
+        Lane lane = intake.laneOf(entry);
+        return limits.acquire(task.pipeline(), task.runId())
+                .chain(permit -> permit.granted() ? start(message, task, entry, lane, permit)
+                        // over a limit of its pipeline: not started; it waits among the lane's delayed tasks
+                        // (a redelivered entry may have started the run's attempt before its worker died: the task
+                        // that takes its place restarts the run as it would)
+                        : settle(message, task, () -> completer.waitOnLimit(message, entry.redelivered()
+                                ? new TaskMessage(task.runId(), task.pipeline(), task.startEntry(entry.id())) : task,
+                                lane, permit.delay())))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.errorf(failure, "Run %s did not start; its task stays pending", task.runId());
                     return Settlement.NONE;
                 });
+    }
+
+    /** Starts the run of a task that passed its pipeline's limits, and runs its attempt; gives the lease back after. */
+    private Uni<Settlement> start(Message<String> message, TaskMessage task, IncomingRedisStreamMetadata entry,
+                                  Lane lane, PipelineLimits.Permit permit) {
+        return retry.until(writes.start(task.runId(), task.startEntry(entry.id())), "start run " + task.runId())
+                .chain(started -> started.isPresent()
+                        ? executor.execute(started.get(), lane).map(outcome -> new Settlement(task, () ->
+                                completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))
+                                        .eventually(() -> limits.release(permit))))
+                        // ended, or started by another entry: nothing to run
+                        : settle(message, task, () -> limits.release(permit)
+                                .chain(() -> completer.nothingToRun(message, task.runId(), entry.redelivered()))))
+                .onFailure().call(() -> limits.release(permit));
     }
 
     private static Uni<Settlement> settle(Message<String> message, TaskMessage task, Supplier<Uni<Void>> action) {
