@@ -21,7 +21,6 @@ import static org.awaitility.Awaitility.await;
  * ticks missed while no api ran make runs as each catch-up policy says; and the changes of daylight saving time,
  * reached by shifting the ticker's clock, tick as docs/scheduling.md says.
  */
-@Tag(AppProcesses.NATIVE_TAG)
 class SchedulesEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -34,7 +33,9 @@ class SchedulesEndToEndTest {
         AppProcesses.stopAndClose(apps);
     }
 
+    /** Also with the native api (cron-utils and the ticker compiled ahead of time); the slower two on the JVM only. */
     @Test
+    @Tag(AppProcesses.NATIVE_TAG)
     void twoApiReplicasMakeExactlyOneRunPerTickAndLoseNoneWhenOneDies() throws Exception {
         apps = new AppProcesses("schedules-replicas").start(Map.of());
         apps.startApiReplica(Map.of());

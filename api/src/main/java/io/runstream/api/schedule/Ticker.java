@@ -98,6 +98,7 @@ public class Ticker {
     private final FailureLog failures = new FailureLog(LOG, "Making the runs of schedules", Duration.ofMinutes(1));
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
+    private final Map<String, CronTicks> parsed = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile long timer = -1;
 
@@ -181,6 +182,17 @@ public class Ticker {
         });
     }
 
+    /**
+     * The ticks of {@code cron} in {@code zone}, parsed once: cron-utils takes about a millisecond to parse an
+     * expression, which every pass would pay per schedule. Bounded: past 10,000 expressions the cache starts over.
+     */
+    private CronTicks ticks(String cron, String zone) {
+        if (parsed.size() > 10_000) {
+            parsed.clear();
+        }
+        return parsed.computeIfAbsent(cron + "\n" + zone, key -> CronTicks.of(cron, ZoneId.of(zone)));
+    }
+
     /** A due schedule and what this pass does with it. */
     private record Planned(Row row, TickPlan plan) {
     }
@@ -191,7 +203,7 @@ public class Ticker {
             LocalDateTime nextLocal = row.getLocalDateTime("next_local");
             OffsetDateTime nextTick = row.getOffsetDateTime("next_tick");
             Boolean active = row.getBoolean("last_run_active");
-            var state = new TickPlan.State(CronTicks.of(row.getString("cron"), ZoneId.of(row.getString("time_zone"))),
+            var state = new TickPlan.State(ticks(row.getString("cron"), row.getString("time_zone")),
                     nextLocal == null ? null : new Tick(nextLocal, nextTick.toInstant()),
                     instant(row.getOffsetDateTime("pending_tick")), active != null && active,
                     Overlap.fromWire(row.getString("overlap")).orElseThrow(),
