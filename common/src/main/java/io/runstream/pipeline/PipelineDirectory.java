@@ -151,7 +151,7 @@ public class PipelineDirectory {
                 .map(TreeMap::new)
                 .onItem().transformToMulti(known -> Multi.createFrom().iterable(known.entrySet()))
                 .onItem().transformToUniAndConcatenate(e -> hashes.hkeys(keys.pipelineQueues(e.getKey()))
-                        .chain(served -> sortedSets.zrangebyscoreWithScores(keys.pipelineWorkers(e.getKey()),
+                        .chain(served -> sortedSets.zrangebyscore(keys.pipelineWorkers(e.getKey()),
                                         new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
                                 .chain(live -> hashes.hgetall(keys.pipelineUnavailable(e.getKey()))
                                         .map(down -> new PipelineInfo(e.getKey(), e.getValue(),
@@ -161,10 +161,8 @@ public class PipelineDirectory {
     }
 
     /** The entries of {@code down} of workers in {@code live}, sorted by worker. */
-    private static List<PipelineInfo.Unavailable> unavailable(List<io.quarkus.redis.datasource.sortedset.ScoredValue<String>> live,
-                                                              Map<String, String> down) {
-        Set<String> alive = new TreeSet<>();
-        live.forEach(v -> alive.add(v.value()));
+    private static List<PipelineInfo.Unavailable> unavailable(List<String> live, Map<String, String> down) {
+        Set<String> alive = new TreeSet<>(live);
         List<PipelineInfo.Unavailable> out = new java.util.ArrayList<>();
         new TreeMap<>(down).forEach((worker, json) -> {
             if (alive.contains(worker)) {

@@ -5,7 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -61,8 +61,7 @@ public class ScheduleStore {
     }
 
     Uni<Optional<Row>> get(String name) {
-        return pool.preparedQuery("SELECT * FROM schedules WHERE name = $1").execute(Tuple.of(name))
-                .map(ScheduleStore::first);
+        return get(pool, name);
     }
 
     Uni<List<Row>> list() {
@@ -101,8 +100,8 @@ public class ScheduleStore {
         }));
     }
 
-    private static Uni<Optional<Row>> get(SqlConnection c, String name) {
-        return c.preparedQuery("SELECT * FROM schedules WHERE name = $1").execute(Tuple.of(name))
+    private static Uni<Optional<Row>> get(SqlClient client, String name) {
+        return client.preparedQuery("SELECT * FROM schedules WHERE name = $1").execute(Tuple.of(name))
                 .map(ScheduleStore::first);
     }
 
@@ -119,5 +118,9 @@ public class ScheduleStore {
 
     static OffsetDateTime utc(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    static Instant instant(OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
     }
 }

@@ -6,8 +6,9 @@ import io.vertx.mutiny.sqlclient.Row;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.UUID;
+
+import static io.runstream.api.schedule.ScheduleStore.instant;
 
 /** The Schedule JSON of the HTTP contract. */
 @RegisterForReflection
@@ -26,9 +27,5 @@ public record ScheduleView(String name, String pipeline, String queue, int prior
                 instant(row.getOffsetDateTime("last_tick")), row.getUUID("last_run_id"), row.getLong("fired"),
                 row.getLong("skipped"), row.getLong("missed"), instant(row.getOffsetDateTime("created_at")),
                 instant(row.getOffsetDateTime("updated_at")));
-    }
-
-    private static Instant instant(OffsetDateTime time) {
-        return time == null ? null : time.toInstant();
     }
 }

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.runstream.api.schedule.ScheduleStore.instant;
 import static io.runstream.api.schedule.ScheduleStore.utc;
 
 /**
@@ -162,6 +163,7 @@ public class Ticker {
                         .emitOn(Infrastructure.getDefaultWorkerPool()) // planning walks cron ticks: not on the loop
                         .map(rows -> plan(rows, now))
                         .chain(plans -> record(c, plans)))
+                .invoke(made -> made.count(metrics))
                 .chain(made -> dispatch(made).replaceWith(made))
                 .chain(made -> made.more() || made.taken() == config.batch() ? Uni.createFrom().item(Duration.ZERO)
                         : untilNextTick())
@@ -214,8 +216,25 @@ public class Ticker {
         return plans;
     }
 
-    /** What a pass recorded: the runs it made, their outbox row, how many schedules it took. */
-    private record Made(List<NewRun> runs, long outboxRow, int taken, boolean more) {
+    /**
+     * What a pass recorded: the runs it made, their outbox row, how many schedules it took, whether due ticks are
+     * left, and the ticks it passed over (skipped, missed).
+     */
+    private record Made(List<NewRun> runs, long outboxRow, int taken, boolean more, long skipped, long missed) {
+
+        Made withPassedOver(long skipped, long missed) {
+            return new Made(runs, outboxRow, taken, more, skipped, missed);
+        }
+
+        /** Counts the ticks in {@code metrics}, once the pass committed. */
+        void count(MeterRegistry metrics) {
+            for (var outcome : Map.of("fired", (long) runs.size(), "skipped", skipped, "missed", missed).entrySet()) {
+                if (outcome.getValue() > 0) {
+                    metrics.counter("runstream.schedule.ticks", "outcome", outcome.getKey())
+                            .increment(outcome.getValue());
+                }
+            }
+        }
     }
 
     private Uni<Made> record(SqlConnection c, List<Planned> plans) {
@@ -224,6 +243,7 @@ public class Ticker {
         List<String> runSchedules = new ArrayList<>();
         List<OffsetDateTime> runTicks = new ArrayList<>();
         Map<String, UUID> lastRun = new HashMap<>();
+        Map<UUID, String> scheduleOf = new HashMap<>();
         boolean more = false;
         for (Planned p : plans) {
             Row row = p.row();
@@ -234,11 +254,12 @@ public class Ticker {
                 runSchedules.add(row.getString("name"));
                 runTicks.add(utc(tick));
                 lastRun.put(row.getString("name"), run.id());
+                scheduleOf.put(run.id(), row.getString("name"));
             }
             more |= p.plan().more();
         }
         boolean anyMore = more;
-        Uni<Made> inserted = runs.isEmpty() ? Uni.createFrom().item(new Made(List.of(), -1, plans.size(), anyMore))
+        Uni<Made> inserted = runs.isEmpty() ? Uni.createFrom().item(new Made(List.of(), -1, plans.size(), anyMore, 0, 0))
                 : c.preparedQuery(INSERT_RUNS).execute(Tuple.from(new Object[] {
                         runs.stream().map(NewRun::id).toArray(UUID[]::new),
                         runs.stream().map(NewRun::pipeline).toArray(String[]::new),
@@ -258,17 +279,25 @@ public class Ticker {
                                 runs.size() - made.size());
                     }
                     return new Made(runs.stream().filter(r -> made.contains(r.id())).toList(), box, plans.size(),
-                            anyMore);
+                            anyMore, 0, 0);
                 });
-        return inserted.chain(made -> advance(c, plans, lastRun, made).replaceWith(made));
+        return inserted.chain(made -> advance(c, plans, lastRun, scheduleOf, made));
     }
 
-    private Uni<Void> advance(SqlConnection c, List<Planned> plans, Map<String, UUID> lastRun, Made made) {
+    /** Moves the cursors of the schedules of {@code plans} and adds to their counters what {@code made} recorded. */
+    private Uni<Made> advance(SqlConnection c, List<Planned> plans, Map<String, UUID> lastRun,
+                              Map<UUID, String> scheduleOf, Made made) {
         if (plans.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(made);
         }
         java.util.Set<UUID> recorded = new java.util.HashSet<>();
-        made.runs().forEach(r -> recorded.add(r.id()));
+        Map<String, Long> firedBy = new HashMap<>(); // a tick whose run exists already made none now
+        for (NewRun run : made.runs()) {
+            recorded.add(run.id());
+            firedBy.merge(scheduleOf.get(run.id()), 1L, Long::sum);
+        }
+        long skippedAll = 0;
+        long missedAll = 0;
         int n = plans.size();
         String[] names = new String[n];
         LocalDateTime[] nextLocal = new LocalDateTime[n];
@@ -289,21 +318,15 @@ public class Ticker {
             boolean madeLast = last != null && recorded.contains(last);
             lastTick[i] = madeLast ? utc(plan.fire().getLast()) : null;
             lastRuns[i] = madeLast ? last : null;
-            fired[i] = (long) plan.fire().size();
+            fired[i] = firedBy.getOrDefault(names[i], 0L);
             skipped[i] = plan.skipped();
             missed[i] = plan.missed();
-            count("fired", plan.fire().size());
-            count("skipped", plan.skipped());
-            count("missed", plan.missed());
+            skippedAll += plan.skipped();
+            missedAll += plan.missed();
         }
+        Made passed = made.withPassedOver(skippedAll, missedAll);
         return c.preparedQuery(ADVANCE).execute(Tuple.from(new Object[] {names, nextLocal, nextTick, pending,
-                lastTick, lastRuns, fired, skipped, missed})).replaceWithVoid();
-    }
-
-    private void count(String outcome, long n) {
-        if (n > 0) {
-            metrics.counter("runstream.schedule.ticks", "outcome", outcome).increment(n);
-        }
+                lastTick, lastRuns, fired, skipped, missed})).replaceWith(passed);
     }
 
     /** Sends the tasks of the runs a pass made; any that do not reach Redis stay in their outbox row for the sweeper. */
@@ -319,9 +342,5 @@ public class Ticker {
                             + "once it answers", made.runs().size(), failure.toString());
                     return null;
                 });
-    }
-
-    private static Instant instant(OffsetDateTime time) {
-        return time == null ? null : time.toInstant();
     }
 }

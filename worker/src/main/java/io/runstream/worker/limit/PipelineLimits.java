@@ -101,6 +101,8 @@ public class PipelineLimits {
         }
     }
 
+    private static final Uni<Permit> UNLIMITED = Uni.createFrom().item(Permit.NONE);
+
     private final Redis redis;
     private final RedisKeys keys;
     private final WorkerConfig config;
@@ -144,7 +146,7 @@ public class PipelineLimits {
     public Uni<Permit> acquire(String pipeline, UUID run) {
         Limits limit = limits.get(pipeline);
         if (limit == null) {
-            return Uni.createFrom().item(Permit.NONE);
+            return UNLIMITED;
         }
         String member = run + "/" + UUID.randomUUID();
         return ACQUIRE.run(redis, List.of(keys.limitLeases(pipeline), keys.limitBucket(pipeline)),

@@ -28,7 +28,8 @@ public final class Circuit {
     private final Duration coolDown;
     private final Clock clock;
 
-    private boolean ready;
+    /** Written under the lock, read without it: the path of every run once the handler is initialised. */
+    private volatile boolean ready;
     private Uni<Void> initializing;
     private int failures;
     private String cause;
@@ -76,8 +77,8 @@ public final class Circuit {
         }
     }
 
-    /** Whether the handler was initialised (and so is to be closed at the stop). */
-    synchronized boolean initialised() {
+    /** Whether the handler was initialised (and so is to be closed at the stop); no lock. */
+    boolean initialised() {
         return ready;
     }
 

@@ -32,6 +32,7 @@ public class PipelineCircuits {
 
     private static final Logger LOG = Logger.getLogger(PipelineCircuits.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Uni<Void> READY = Uni.createFrom().voidItem();
 
     private final HandlerRegistry handlers;
     private final PipelinesConfig pipelines;
@@ -56,6 +57,9 @@ public class PipelineCircuits {
      */
     public Uni<Void> ready(Registered handler) {
         Circuit circuit = circuits.get(handler.name());
+        if (circuit.initialised()) {
+            return READY; // every run after the first: no lock, no failure handling to attach
+        }
         boolean wasOpen = circuit.open().isPresent();
         return circuit.ready(() -> handler.lifecycle().init().apply(virtualThreads))
                 .onFailure().invoke(failure -> {
