@@ -174,7 +174,7 @@ class RunApiTest {
         submit("{\"pipeline\":\"echo\",\"runAt\":\"2020-01-01T00:00:00Z\"}").statusCode(202);
         assertThat(fixture.queuedTasks()).isEqualTo(tasks + 1);
 
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
     }
 
     @Test
@@ -411,7 +411,7 @@ class RunApiTest {
     void cancelOfAQueuedRunCancelsItAtOnceAndAnnouncesIt() {
         String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
 
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).contentType(ContentType.JSON)
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202).contentType(ContentType.JSON)
                 .body("id", equalTo(id))
                 .body("status", equalTo("cancelled"))
                 .body("completedAt", notNullValue());
@@ -427,23 +427,23 @@ class RunApiTest {
         String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
         fixture.setStatus(id, "running");
 
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("running"));
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("running"));
         assertThat(fixture.redis().key().exists(fixture.keys().cancelFlag(java.util.UUID.fromString(id)))).isTrue();
     }
 
     @Test
     void cancelOfAnEndedRunIs409() {
         String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(202);
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202);
 
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(409).contentType(PROBLEM)
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(409).contentType(PROBLEM)
                 .body("status", equalTo(409))
                 .body("detail", equalTo("run " + id + " already ended cancelled"));
     }
 
     @Test
     void cancelOfAnUnknownRunIs404() {
-        given().post("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/cancel").then().statusCode(404)
+        given().contentType(ContentType.JSON).post("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/cancel").then().statusCode(404)
                 .contentType(PROBLEM).body("detail", containsString("does not exist"));
     }
 
@@ -465,7 +465,7 @@ class RunApiTest {
     @Test
     void eventsOfAnEndedRunReplayAndClose() {
         String id = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
-        given().post("/api/runs/" + id + "/cancel").then().statusCode(202);
+        given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202);
 
         String body = given().get("/api/runs/" + id + "/events").then().statusCode(200)
                 .contentType(containsString("text/event-stream")).extract().asString();

@@ -1,5 +1,6 @@
 package io.runstream.api.problem;
 
+import io.runstream.api.http.SecurityHeaders;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -28,7 +29,7 @@ public class HostRequired {
         var request = context.request();
         if (context.statusCode() == 400 && request.version() != HttpVersion.HTTP_2
                 && request.getHeader(HttpHeaders.HOST) == null && !context.response().headWritten()) {
-            context.response().setStatusCode(400)
+            SecurityHeaders.put(context.response()).setStatusCode(400)
                     .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                     .putHeader(HttpHeaders.CONNECTION, "close")
                     .end(PROBLEM);

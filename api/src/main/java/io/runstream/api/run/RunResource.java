@@ -2,7 +2,7 @@ package io.runstream.api.run;
 
 import io.runstream.pipeline.Names;
 import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.BodyLimitFilter;
+import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -14,11 +14,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 
@@ -48,13 +47,12 @@ public class RunResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
-        BodyLimitFilter.check(body.length, config.maxBodyBytes());
-        SubmitRequest request = SubmitRequest.parse(new String(body, StandardCharsets.UTF_8));
+        SubmitRequest request = SubmitRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
         return runs.submit(request, idempotencyKey)
-                .map(run -> Response.accepted(run).location(URI.create("/api/runs/" + run.id())).build());
+                .map(run -> Response.accepted(run).header(HttpHeaders.LOCATION, "/api/runs/" + run.id()).build());
     }
 
     /**
@@ -67,12 +65,11 @@ public class RunResource {
     @Path("batch")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> submitBatch(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
-        BodyLimitFilter.check(body.length, config.maxBodyBytes());
         if (idempotencyKey != null) {
             throw ProblemException.badRequest("Idempotency-Key is not taken by a batch submit: submit a run that "
                     + "needs one alone, with POST /api/runs");
         }
-        List<SubmitRequest> requests = BatchRequest.parse(new String(body, StandardCharsets.UTF_8));
+        List<SubmitRequest> requests = BatchRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
         return runs.submitAll(requests).map(views -> Response.accepted(new BatchRequest.Accepted(views)).build());
     }
 

@@ -2,7 +2,7 @@ package io.runstream.api.run;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.BodyLimitFilter;
+import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.pipeline.Names;
 import io.smallrye.mutiny.Uni;
@@ -13,11 +13,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -50,10 +49,9 @@ public class TriggerResource {
     @Path("trigger")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> trigger(@PathParam("id") String id, byte[] body) {
-        BodyLimitFilter.check(body.length, config.maxBodyBytes());
-        SubmitRequest request = SubmitRequest.trigger(pipeline(id), new String(body, StandardCharsets.UTF_8));
+        SubmitRequest request = SubmitRequest.trigger(pipeline(id), JsonFields.utf8(body, config.maxBodyBytes()));
         return runs.submit(request, null).map(run -> Response.accepted(new Job(run.id(), run.pipeline(),
-                run.status(), run.createdAt())).location(URI.create("/api/runs/" + run.id())).build());
+                run.status(), run.createdAt())).header(HttpHeaders.LOCATION, "/api/runs/" + run.id()).build());
     }
 
     /** The runs of pipeline {@code id}, newest first: {@code limit} of them after skipping {@code offset}. */

@@ -1,7 +1,7 @@
 package io.runstream.api.schedule;
 
 import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.BodyLimitFilter;
+import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.Outages;
 import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
@@ -18,11 +18,10 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,8 +59,7 @@ public class ScheduleResource {
                         + "' exists: change it with PUT /api/schedules/" + request.name()));
             }
             ticker.wake();
-            return read(request.name()).map(view -> Response.created(URI.create("/api/schedules/" + view.name()))
-                    .entity(view).build());
+            return read(request.name()).map(view -> created(view).entity(view).build());
         });
     }
 
@@ -72,8 +70,7 @@ public class ScheduleResource {
         ScheduleRequest request = parse(body, pathName(name));
         return checked(request).chain(s -> db(store.replace(s, firstTick(s)))).chain(created -> {
             ticker.wake();
-            return read(name).map(view -> (created ? Response.created(URI.create("/api/schedules/" + name))
-                    : Response.ok()).entity(view).build());
+            return read(name).map(view -> (created ? created(view) : Response.ok()).entity(view).build());
         });
     }
 
@@ -111,9 +108,13 @@ public class ScheduleResource {
         return db(store.resume(pathName(name), ticker.now())).map(found(name)).invoke(ticker::wake);
     }
 
+    /** 201 with the schedule's path as {@code Location}: relative, never built from the request's {@code Host}. */
+    private static Response.ResponseBuilder created(ScheduleView view) {
+        return Response.status(Response.Status.CREATED).header(HttpHeaders.LOCATION, "/api/schedules/" + view.name());
+    }
+
     private ScheduleRequest parse(byte[] body, String pathName) {
-        BodyLimitFilter.check(body.length, config.maxBodyBytes());
-        return ScheduleRequest.parse(new String(body, StandardCharsets.UTF_8), pathName);
+        return ScheduleRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()), pathName);
     }
 
     /** {@code request} with its queue resolved as a run's would be. @throws ProblemException 400 as a submit */

@@ -3,6 +3,7 @@ package io.runstream.api.schedule;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.runstream.api.ApiFixture;
 import io.runstream.local.RunstreamTestResource;
@@ -74,14 +75,14 @@ class ScheduleApiTest {
                 .body("catchUpWindow", equalTo("PT6H")).body("priority", equalTo(1)).body("input", equalTo(null));
         put("weekly", "{\"pipeline\":\"echo\",\"cron\":\"0 0 * * 1\"}").statusCode(201);
 
-        given().post("/api/schedules/nightly/pause").then().statusCode(200).body("paused", equalTo(true));
-        given().post("/api/schedules/nightly/resume").then().statusCode(200).body("paused", equalTo(false))
+        given().contentType(ContentType.JSON).post("/api/schedules/nightly/pause").then().statusCode(200).body("paused", equalTo(true));
+        given().contentType(ContentType.JSON).post("/api/schedules/nightly/resume").then().statusCode(200).body("paused", equalTo(false))
                 .body("nextTick", notNullValue());
 
         given().delete("/api/schedules/nightly").then().statusCode(204);
         given().get("/api/schedules/nightly").then().statusCode(404).contentType(PROBLEM);
         given().delete("/api/schedules/nightly").then().statusCode(404);
-        given().post("/api/schedules/nightly/pause").then().statusCode(404);
+        given().contentType(ContentType.JSON).post("/api/schedules/nightly/pause").then().statusCode(404);
     }
 
     @Test
@@ -155,7 +156,7 @@ class ScheduleApiTest {
             }));
         }
         CompletableFuture.allOf(passes.toArray(CompletableFuture[]::new)).get();
-        given().post("/api/schedules/contended/pause").then().statusCode(200);
+        given().contentType(ContentType.JSON).post("/api/schedules/contended/pause").then().statusCode(200);
         List<Instant> ticks = ticks("contended");
         assertThat(ticks).hasSizeGreaterThanOrEqualTo(3);
         assertContiguous(ticks, Duration.ofSeconds(1));
@@ -164,7 +165,7 @@ class ScheduleApiTest {
         execute("UPDATE schedules SET paused = false, next_tick = $1, next_local = $2 WHERE name = 'contended'",
                 ticks.getFirst().atOffset(ZoneOffset.UTC), LocalDateTime.ofInstant(ticks.getFirst(), ZoneOffset.UTC));
         ticker.pass().await().atMost(Duration.ofSeconds(10));
-        given().post("/api/schedules/contended/pause").then().statusCode(200);
+        given().contentType(ContentType.JSON).post("/api/schedules/contended/pause").then().statusCode(200);
         List<Instant> after = ticks("contended");
         assertThat(after).doesNotHaveDuplicates();
         assertContiguous(after, Duration.ofSeconds(1));
@@ -189,8 +190,8 @@ class ScheduleApiTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> ticks("queuer").size() == 2);
         assertThat(ticks("queuer").getLast()).as("the queued tick's run").isEqualTo(pending);
         assertThat(ticks("skipper")).hasSize(1);
-        given().post("/api/schedules/skipper/pause").then().statusCode(200);
-        given().post("/api/schedules/queuer/pause").then().statusCode(200);
+        given().contentType(ContentType.JSON).post("/api/schedules/skipper/pause").then().statusCode(200);
+        given().contentType(ContentType.JSON).post("/api/schedules/queuer/pause").then().statusCode(200);
     }
 
     /**
