@@ -68,7 +68,8 @@ for scenario in $SCENARIOS; do
   worker=$(start_app worker "$(free_port)" RUNSTREAM_WORKER_CONCURRENCY="$concurrency")
   pids+=("$worker")
   api_port=$(free_port)
-  api=$(start_app api "$api_port")
+  # the peer's Node client sends no API key: the api runs with auth off here
+  api=$(start_app api "$api_port" RUNSTREAM_AUTH_ENABLED=false RUNSTREAM_AUTH_ALLOW_DISABLED=true)
   pids+=("$api")
   target_env=(RUNSTREAM_BASE="http://127.0.0.1:$api_port" RUNSTREAM_API_PID="$api" RUNSTREAM_WORKER_PID="$worker")
   for _ in $(seq "$WARMUP"); do harness runstream "$scenario" "${target_env[@]}" >/dev/null; done

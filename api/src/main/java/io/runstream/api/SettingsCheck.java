@@ -1,6 +1,7 @@
 package io.runstream.api;
 
 import io.quarkus.runtime.StartupEvent;
+import io.runstream.api.auth.AuthConfig;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.config.SettingChecks;
 import jakarta.annotation.Priority;
@@ -12,7 +13,8 @@ import jakarta.inject.Singleton;
 public class SettingsCheck {
 
     /** First of the start-up observers, so that nothing starts with a setting out of range. */
-    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, ApiConfig api) {
-        api.check(runstream.check(new SettingChecks())).orFail();
+    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, ApiConfig api, AuthConfig auth) {
+        boolean prod = "prod".equals(io.quarkus.runtime.configuration.ConfigUtils.getProfiles().getFirst());
+        auth.check(api.check(runstream.check(new SettingChecks())), prod).orFail();
     }
 }

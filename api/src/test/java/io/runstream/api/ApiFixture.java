@@ -62,6 +62,12 @@ public class ApiFixture {
         pool.query(sql).execute().await().indefinitely();
     }
 
+    /** The count that {@code sql} (one parameter, {@code value}) answers. */
+    public long countWhere(String sql, String value) {
+        return pool.preparedQuery(sql).execute(io.vertx.mutiny.sqlclient.Tuple.of(value)).await().indefinitely()
+                .iterator().next().getLong(0);
+    }
+
     /** Rows in the runs table. */
     public long runRows() {
         return pool.query("SELECT count(*) FROM runs").execute().await().indefinitely().iterator().next().getLong(0);

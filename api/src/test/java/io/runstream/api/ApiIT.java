@@ -31,6 +31,31 @@ class ApiIT {
     @RunstreamTestResource.Settings
     Map<String, String> settings;
 
+    /** Auth is on in the packaged api: every request of this test carries an admin key made as a deployment would. */
+    @org.junit.jupiter.api.BeforeEach
+    void key() {
+        String key = io.runstream.migrate.CreateKey.create(io.runstream.migrate.Migrate.Target.ofReactiveUrl(
+                        settings.get("quarkus.datasource.reactive.url"), settings.get("quarkus.datasource.username"),
+                        settings.get("quarkus.datasource.password")),
+                new io.runstream.migrate.CreateKey.Request("default", "api-it", java.util.List.of(
+                        io.runstream.auth.Scope.ADMIN), null));
+        io.restassured.RestAssured.requestSpecification = new io.restassured.builder.RequestSpecBuilder()
+                .addHeader("Authorization", "Bearer " + key).build();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void noKey() {
+        io.restassured.RestAssured.requestSpecification = null;
+    }
+
+    @Test
+    void withoutAKeyTheApiIs401() {
+        io.restassured.RestAssured.requestSpecification = null;
+        given().get("/api/runs").then().statusCode(401).contentType("application/problem+json");
+        given().contentType("application/json").body("{\"pipeline\":\"echo\"}").post("/api/runs")
+                .then().statusCode(401);
+    }
+
     /**
      * A run through the packaged api with the test in the worker's place (the worker is another app; {@code e2e/}
      * runs both): the api records the run and puts its task on the queue's stream; once the run is recorded

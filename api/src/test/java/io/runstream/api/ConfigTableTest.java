@@ -21,6 +21,12 @@ class ConfigTableTest {
     }
 
     @Test
+    void theAuthSettingsAreInTheReadmeWithTheirDefaults() throws Exception {
+        assertThat(ConfigTable.readme(README, "RUNSTREAM_AUTH_"))
+                .isEqualTo(ConfigTable.settings(io.runstream.api.auth.AuthConfig.class));
+    }
+
+    @Test
     void theSettingsBothAppsReadAreInTheReadmeWithTheirDefaults() throws Exception {
         Map<String, String> rows = new TreeMap<>(ConfigTable.readme(README, "RUNSTREAM_KEY_PREFIX"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_EVENTS_"));

@@ -177,7 +177,7 @@ public final class Bench {
                 if (bulk) {
                     submitInBatches(apps, runs, batch, "echo", "{}");
                 } else {
-                    new KeepAliveSubmitter("127.0.0.1", apps.apiPort).submit("/api/runs",
+                    new KeepAliveSubmitter("127.0.0.1", apps.apiPort, apps.adminKey).submit("/api/runs",
                             "{\"pipeline\":\"echo\",\"input\":{}}", runs, 64);
                 }
                 submitSeconds = (System.nanoTime() - started) / 1e9;

@@ -25,8 +25,11 @@ final class KeepAliveSubmitter {
 
     private final String host;
     private final int port;
+    private final String key;
 
-    KeepAliveSubmitter(String host, int port) {
+    /** @param key the API key every request carries */
+    KeepAliveSubmitter(String host, int port, String key) {
+        this.key = key;
         this.host = host;
         this.port = port;
     }
@@ -34,6 +37,7 @@ final class KeepAliveSubmitter {
     /** Sends {@code total} POSTs of {@code body} to {@code path} over {@code connections} connections; all 202. */
     void submit(String path, String body, int total, int connections) throws Exception {
         byte[] request = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                + "\r\nAuthorization: Bearer " + key
                 + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
         AtomicInteger left = new AtomicInteger(total);

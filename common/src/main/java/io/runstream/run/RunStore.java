@@ -46,19 +46,19 @@ public class RunStore {
     private static final String INSERT_MANY = """
             WITH inserted AS (
                 INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at,
-                                  scheduled_for)
-                SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at, scheduled_for
+                                  scheduled_for, tenant)
+                SELECT id, pipeline, queue, priority, 'queued', input, 0, created_at, created_at, scheduled_for, tenant
                   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::timestamptz[],
-                              $7::timestamptz[])
-                    AS r(id, pipeline, queue, priority, input, created_at, scheduled_for)
+                              $7::timestamptz[], $8::text[])
+                    AS r(id, pipeline, queue, priority, input, created_at, scheduled_for, tenant)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
     private static final String INSERT_WITH_KEY = """
             WITH inserted AS (
                 INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at,
-                                  idempotency_key, request_hash, priority, scheduled_for)
-                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7, $8, $9)
+                                  idempotency_key, request_hash, priority, scheduled_for, tenant)
+                VALUES ($1, $2, $3, 'queued', $4, 0, $5, $5, $6, $7, $8, $9, $10)
                 RETURNING id
             )
             INSERT INTO outbox (run_ids) SELECT array_agg(id) FROM inserted RETURNING id""";
@@ -127,9 +127,10 @@ public class RunStore {
      * @param input     its input as JSON text, or null
      * @param createdAt when it was submitted
      * @param scheduledFor when it is due (a delayed run), or null to start at once
+     * @param tenant    the tenant it belongs to
      */
     public record NewRun(UUID id, String pipeline, String queue, int priority, String input, Instant createdAt,
-                         Instant scheduledFor) {
+                         Instant scheduledFor, String tenant) {
 
         /** Whether its task waits in its queue's delayed set at {@code now}, rather than going to the stream. */
         public boolean delayedAt(Instant now) {
@@ -159,6 +160,7 @@ public class RunStore {
         String[] inputs = new String[n];
         OffsetDateTime[] created = new OffsetDateTime[n];
         OffsetDateTime[] scheduled = new OffsetDateTime[n];
+        String[] tenants = new String[n];
         for (int i = 0; i < n; i++) {
             NewRun run = runs.get(i);
             ids[i] = run.id();
@@ -168,8 +170,10 @@ public class RunStore {
             inputs[i] = run.input();
             created[i] = utc(run.createdAt());
             scheduled[i] = utc(run.scheduledFor());
+            tenants[i] = run.tenant();
         }
-        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, priorities, inputs, created, scheduled}))
+        return pool.preparedQuery(INSERT_MANY).execute(Tuple.from(new Object[] {ids, pipelines, queues, priorities, inputs, created, scheduled,
+                        tenants}))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -183,7 +187,7 @@ public class RunStore {
         return pool.preparedQuery(INSERT_WITH_KEY).execute(Tuple.tuple().addUUID(run.id()).addString(run.pipeline())
                         .addString(run.queue()).addString(run.input()).addOffsetDateTime(utc(run.createdAt()))
                         .addString(idempotencyKey).addString(requestHash).addShort((short) run.priority())
-                        .addOffsetDateTime(utc(run.scheduledFor())))
+                        .addOffsetDateTime(utc(run.scheduledFor())).addString(run.tenant()))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
@@ -199,15 +203,15 @@ public class RunStore {
     }
 
     /**
-     * The run that holds {@code idempotencyKey}, after releasing the key of a run created before
+     * The run of {@code tenant} that holds {@code idempotencyKey}, after releasing the key of a run created before
      * {@code expiredBefore} (a key holds on to its run for a limited time).
      */
-    public Uni<Optional<Row>> byIdempotencyKey(String idempotencyKey, Instant expiredBefore) {
-        return pool.withTransaction(c -> c.preparedQuery(
-                        "UPDATE runs SET idempotency_key = NULL WHERE idempotency_key = $1 AND created_at < $2")
-                .execute(Tuple.of(idempotencyKey, utc(expiredBefore)))
-                .chain(() -> c.preparedQuery("SELECT * FROM runs WHERE idempotency_key = $1")
-                        .execute(Tuple.of(idempotencyKey)))
+    public Uni<Optional<Row>> byIdempotencyKey(String tenant, String idempotencyKey, Instant expiredBefore) {
+        return pool.withTransaction(c -> c.preparedQuery("UPDATE runs SET idempotency_key = NULL WHERE tenant = $1 "
+                        + "AND idempotency_key = $2 AND created_at < $3")
+                .execute(Tuple.of(tenant, idempotencyKey, utc(expiredBefore)))
+                .chain(() -> c.preparedQuery("SELECT * FROM runs WHERE tenant = $1 AND idempotency_key = $2")
+                        .execute(Tuple.of(tenant, idempotencyKey)))
                 .map(RunStore::first));
     }
 

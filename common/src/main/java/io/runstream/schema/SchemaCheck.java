@@ -28,7 +28,7 @@ import java.time.Duration;
 public class SchemaCheck implements AsyncHealthCheck {
 
     /** The schema version this build needs: the newest migration in {@code migrate/} (a test checks it). */
-    public static final String VERSION = "8";
+    public static final String VERSION = "9";
 
     private static final Logger LOG = Logger.getLogger(SchemaCheck.class);
     private static final String NAME = "PostgreSQL schema";

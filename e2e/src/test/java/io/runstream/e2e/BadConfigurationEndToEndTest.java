@@ -53,6 +53,17 @@ class BadConfigurationEndToEndTest {
     }
 
     @Test
+    void anApiWithoutKeysDoesNotStartInProdUnlessThatIsConfirmed() throws Exception {
+        assertThatThrownBy(() -> apps.startApi(Map.of("RUNSTREAM_AUTH_ENABLED", "false")))
+                .hasMessageContaining("died at start");
+        assertThat(Files.readString(apps.log("api"))).contains("runstream.auth.allow-disabled");
+        apps.startApi(Map.of("RUNSTREAM_AUTH_ENABLED", "false", "RUNSTREAM_AUTH_ALLOW_DISABLED", "true"));
+        assertThat(apps.plainHttp.send(java.net.http.HttpRequest.newBuilder(apps.api("/api/runs")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        apps.stop();
+    }
+
+    @Test
     void anApiWithAPageOfNothingDoesNotStart() throws Exception {
         assertThatThrownBy(() -> apps.startApi(Map.of("RUNSTREAM_API_MAX_PAGE_SIZE", "0")))
                 .hasMessageContaining("died at start");

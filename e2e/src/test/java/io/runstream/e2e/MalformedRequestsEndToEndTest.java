@@ -43,7 +43,7 @@ class MalformedRequestsEndToEndTest {
 
     @Test
     void anHttp10RequestWithoutHostIsAnsweredNotClosed() throws Exception {
-        String answer = exchange("GET /api/runs HTTP/1.0\r\n\r\n");
+        String answer = exchange("GET /api/runs HTTP/1.0\r\nAuthorization: Bearer " + apps.adminKey + "\r\n\r\n");
         assertThat(answer).startsWith("HTTP/1.0 200").contains("\"items\"");
         assertNoErrorLogged();
     }

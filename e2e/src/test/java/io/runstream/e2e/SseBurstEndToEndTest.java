@@ -46,9 +46,9 @@ class SseBurstEndToEndTest {
     @BeforeEach
     void start(TestInfo test) throws Exception {
         threads = Executors.newVirtualThreadPerTaskExecutor();
-        http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads)
-                .connectTimeout(Duration.ofSeconds(5)).build();
         apps = new AppProcesses("sse-burst-" + test.getTestMethod().orElseThrow().getName()).start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "4"));
+        http1 = new io.runstream.local.KeyedHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(threads).connectTimeout(Duration.ofSeconds(5)).build(), apps.adminKey);
         api = new RunstreamClient(apps);
         health = new HealthProbe();
         threads.execute(health);

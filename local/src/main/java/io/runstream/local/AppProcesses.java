@@ -40,7 +40,12 @@ public final class AppProcesses implements AutoCloseable {
     public final String keyPrefix;
     public final int apiPort = LocalInfrastructure.freePort();
 
-    public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** A client without a key: what a stranger sends. */
+    public final HttpClient plainHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** An admin key of the tenant {@code default}, made in the apps' database before they start. */
+    public final String adminKey;
+    /** A client that sends {@link #adminKey} with every request that carries no key of its own. */
+    public final HttpClient http;
     private final Path logs;
     private Process api;
     private final java.util.List<Process> workers = new java.util.ArrayList<>();
@@ -71,6 +76,8 @@ public final class AppProcesses implements AutoCloseable {
         logs = ROOT.resolve(kind + "/target/" + kind + "-logs/" + name + "-" + id);
         Files.createDirectories(logs);
         infra.ensureMigratedDatabase(database);
+        adminKey = infra.createKey(database, "default", "e2e-admin", "admin");
+        http = new KeyedHttpClient(plainHttp, adminKey);
         // if the JVM that started the apps goes away, they go too: orphans would hold ports and connections
         Runtime.getRuntime().addShutdownHook(new Thread(this::destroyAll, "app-processes-stop"));
     }

@@ -1,5 +1,7 @@
 package io.runstream.local;
 
+import io.runstream.auth.Scope;
+import io.runstream.migrate.CreateKey;
 import io.runstream.migrate.Migrate;
 
 import java.io.BufferedReader;
@@ -53,11 +55,17 @@ public final class Launcher {
         boolean databaseConfigured = env.containsKey("QUARKUS_DATASOURCE_REACTIVE_URL");
         String database = "runstream";
         // the schema first, as runstream-migrate does in a deployment: the apps only check it is there
+        Migrate.Target target;
         if (databaseConfigured) {
-            Migrate.apply(Migrate.Target.ofEnvironment(env));
+            target = Migrate.Target.ofEnvironment(env);
+            Migrate.apply(target);
         } else {
             infra.ensureMigratedDatabase(database);
+            target = new Migrate.Target(infra.jdbcUrl(database), infra.username(), infra.password());
         }
+        // auth is on, as in production, and there are no default credentials: a fresh admin key for this session
+        String adminKey = CreateKey.create(target, new CreateKey.Request("default", "start-local " + Instant.now(),
+                List.of(Scope.ADMIN), null));
         System.out.println("runstream: using " + infra.describe());
 
         int apiPort = Integer.parseInt(env.getOrDefault("QUARKUS_HTTP_PORT", "8080"));
@@ -76,6 +84,9 @@ public final class Launcher {
         }
         System.out.println("runstream: API listening on " + api + "  (worker health and metrics on http://localhost:"
                 + workerPort + "/q/health, Ctrl-C stops everything)");
+        System.out.println("runstream: admin key of tenant 'default' (shown this once; more with POST /api/keys): "
+                + adminKey);
+        System.out.println("runstream: try  curl -H 'Authorization: Bearer " + adminKey + "' " + api + "/api/pipelines");
         for (Process app : apps) {
             int code = app.waitFor();
             if (code != 0 && code != 143 && code != 130) {

@@ -114,6 +114,17 @@ public final class LocalInfrastructure {
         return Migrate.apply(new Migrate.Target(jdbcUrl(database), pgUser, pgPassword)).version();
     }
 
+    /**
+     * Makes an API key in migrated {@code database}, as {@code runstream-migrate create-key} does, and returns it.
+     *
+     * @param scopes wire names of its scopes
+     */
+    public String createKey(String database, String tenant, String name, String... scopes) {
+        return io.runstream.migrate.CreateKey.create(new Migrate.Target(jdbcUrl(database), pgUser, pgPassword),
+                new io.runstream.migrate.CreateKey.Request(tenant, name, java.util.Arrays.stream(scopes)
+                        .map(s -> io.runstream.auth.Scope.fromWire(s).orElseThrow()).toList(), null));
+    }
+
     /** Creates {@code database} unless it exists, and migrates it. */
     public void ensureMigratedDatabase(String database) {
         ensureDatabase(database);

@@ -128,9 +128,13 @@ public final class Migrate {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("create-key")) {
+            CreateKey.main(java.util.List.of(args).subList(1, args.length));
+            return;
+        }
         if (args.length > 0) {
-            System.err.println("runstream-migrate takes no arguments; it reads QUARKUS_DATASOURCE_REACTIVE_URL, "
-                    + "QUARKUS_DATASOURCE_USERNAME and QUARKUS_DATASOURCE_PASSWORD");
+            System.err.println("runstream-migrate takes no arguments (or create-key: " + CreateKey.USAGE + "); it "
+                    + "reads QUARKUS_DATASOURCE_REACTIVE_URL, QUARKUS_DATASOURCE_USERNAME and QUARKUS_DATASOURCE_PASSWORD");
             System.exit(2);
         }
         long started = System.nanoTime();

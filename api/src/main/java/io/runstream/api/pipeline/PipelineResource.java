@@ -3,8 +3,12 @@ package io.runstream.api.pipeline;
 import io.runstream.api.problem.Outages;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
+import io.runstream.api.auth.Caller;
+import io.runstream.auth.Scope;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -23,7 +27,8 @@ public class PipelineResource {
     }
 
     @GET
-    public Uni<List<PipelineInfo>> list() {
+    public Uni<List<PipelineInfo>> list(@Context RoutingContext routing) {
+        Caller.require(routing, Scope.RUNS_READ);
         return directory.list()
                 .onFailure().transform(e -> Outages.classify("Redis", e));
     }

@@ -34,6 +34,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response refused(io.runstream.api.auth.Authenticator.Refused e) {
+        return e.toResponse();
+    }
+
+    @ServerExceptionMapper
     public Response unavailable(UnavailableException e) {
         outages.computeIfAbsent(e.dependency(), d -> new FailureLog(LOG, "Reaching " + d + " for a request (answered 503)",
                 Duration.ofMinutes(1))).failed(e.getCause() == null ? e : e.getCause());

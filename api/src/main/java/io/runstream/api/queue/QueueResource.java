@@ -2,9 +2,13 @@ package io.runstream.api.queue;
 
 import io.runstream.api.problem.Outages;
 import io.runstream.queue.QueueStats;
+import io.runstream.api.auth.Caller;
+import io.runstream.auth.Scope;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
@@ -27,7 +31,8 @@ public class QueueResource {
     }
 
     @GET
-    public Uni<List<QueueStats>> list() {
+    public Uni<List<QueueStats>> list(@Context RoutingContext routing) {
+        Caller.require(routing, Scope.RUNS_READ);
         return queues.all().onFailure().transform(e -> Outages.classify("Redis", e));
     }
 }

@@ -26,25 +26,37 @@ public class RunQueries {
         this.pool = pool;
     }
 
-    /** The run as it is now, or empty when there is no such run. */
-    public Uni<Optional<RunView>> get(UUID id) {
-        return pool.preparedQuery("SELECT * FROM runs WHERE id = $1").execute(Tuple.of(id))
+    /** The run as it is now, whoever's it is: for the api's own use (a tail's end), never to answer a caller. */
+    public Uni<Optional<RunView>> anyTenants(UUID id) {
+        return one("SELECT * FROM runs WHERE id = $1", Tuple.of(id));
+    }
+
+    /** The run of {@code tenant} as it is now, or empty when it has no such run (another tenant's is none). */
+    public Uni<Optional<RunView>> get(UUID id, String tenant) {
+        return one("SELECT * FROM runs WHERE id = $1 AND tenant = $2", Tuple.of(id, tenant));
+    }
+
+    private Uni<Optional<RunView>> one(String sql, Tuple params) {
+        return pool.preparedQuery(sql).execute(params)
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(RunView.of(rows.iterator().next())));
     }
 
-    /** The run as it is now, or 404. */
-    public Uni<RunView> found(UUID id) {
-        return get(id).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
+    /** The run of {@code tenant} as it is now, or 404 (another tenant's run included: its existence is not told). */
+    public Uni<RunView> found(UUID id, String tenant) {
+        return get(id, tenant).map(run -> run.orElseThrow(() -> ProblemException.notFound("run " + id)));
     }
 
     /**
-     * Runs newest first, filtered by {@code status}, {@code pipeline} and {@code schedule} when given, after
-     * {@code cursor}.
+     * Runs of {@code tenant} newest first, filtered by {@code status}, {@code pipeline} and {@code schedule} when
+     * given, after {@code cursor}.
      */
-    public Uni<RunPage> list(RunStatus status, String pipeline, String schedule, UUID cursor, int limit) {
+    public Uni<RunPage> list(String tenant, RunStatus status, String pipeline, String schedule, UUID cursor,
+                             int limit) {
         List<String> where = new ArrayList<>();
         Tuple params = Tuple.tuple();
+        params.addString(tenant);
+        where.add("tenant = $1");
         if (status != null) {
             params.addString(status.wire());
             where.add("status = $" + params.size());
@@ -62,7 +74,7 @@ public class RunQueries {
             where.add("id < $" + params.size());
         }
         params.addInteger(limit + 1);
-        String sql = "SELECT * FROM runs" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
+        String sql = "SELECT * FROM runs WHERE " + String.join(" AND ", where)
                 + " ORDER BY id DESC LIMIT $" + params.size();
         return pool.preparedQuery(sql).execute(params)
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
@@ -78,10 +90,11 @@ public class RunQueries {
                 });
     }
 
-    /** The runs of {@code pipeline}, newest first: {@code limit} after skipping {@code offset}. */
-    public Uni<List<RunView>> ofPipeline(String pipeline, int limit, int offset) {
-        return pool.preparedQuery("SELECT * FROM runs WHERE pipeline = $1 ORDER BY id DESC LIMIT $2 OFFSET $3")
-                .execute(Tuple.of(pipeline, limit, offset))
+    /** The runs of {@code tenant} of {@code pipeline}, newest first: {@code limit} after skipping {@code offset}. */
+    public Uni<List<RunView>> ofPipeline(String tenant, String pipeline, int limit, int offset) {
+        return pool.preparedQuery("SELECT * FROM runs WHERE tenant = $1 AND pipeline = $2 ORDER BY id DESC LIMIT $3 "
+                        + "OFFSET $4")
+                .execute(Tuple.of(tenant, pipeline, limit, offset))
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(rows -> {
                     List<RunView> found = new ArrayList<>(rows.size());

@@ -2,6 +2,10 @@ package io.runstream.api.run;
 
 import io.runstream.pipeline.Names;
 import io.runstream.api.ApiConfig;
+import io.runstream.api.auth.Caller;
+import io.runstream.api.auth.ReadTokens;
+import io.runstream.auth.Scope;
+import io.vertx.ext.web.RoutingContext;
 import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.run.RunStatus;
@@ -14,6 +18,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,8 +37,10 @@ public class RunResource {
     private final RunQueries queries;
     private final RunCancels cancels;
     private final ApiConfig config;
+    private final ReadTokens tokens;
 
-    public RunResource(RunService runs, RunQueries queries, RunCancels cancels, ApiConfig config) {
+    public RunResource(RunService runs, RunQueries queries, RunCancels cancels, ApiConfig config, ReadTokens tokens) {
+        this.tokens = tokens;
         this.runs = runs;
         this.queries = queries;
         this.cancels = cancels;
@@ -46,12 +53,14 @@ public class RunResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    public Uni<Response> submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         SubmitRequest request = SubmitRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
-        return runs.submit(request, idempotencyKey)
+        return runs.submit(request, idempotencyKey, caller.tenant())
                 .map(run -> Response.accepted(run).header(HttpHeaders.LOCATION, "/api/runs/" + run.id()).build());
     }
 
@@ -64,27 +73,51 @@ public class RunResource {
     @POST
     @Path("batch")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> submitBatch(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    public Uni<Response> submitBatch(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                     @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         if (idempotencyKey != null) {
             throw ProblemException.badRequest("Idempotency-Key is not taken by a batch submit: submit a run that "
                     + "needs one alone, with POST /api/runs");
         }
         List<SubmitRequest> requests = BatchRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
-        return runs.submitAll(requests).map(views -> Response.accepted(new BatchRequest.Accepted(views)).build());
+        return runs.submitAll(requests, caller.tenant()).map(views -> Response.accepted(new BatchRequest.Accepted(views)).build());
     }
 
     /** The run, or 404. */
     @GET
     @Path("{id}")
-    public Uni<RunView> get(@PathParam("id") String id) {
-        return queries.found(parseId(id));
+    public Uni<RunView> get(@PathParam("id") String id, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_READ);
+        return queries.found(parseId(id), caller.tenant());
+    }
+
+    /**
+     * A read token for the run's events (201): {@code GET /api/runs/{id}/events?token=<token>} follows that run,
+     * and nothing else, without a key — what a browser's {@code EventSource}, which sends no headers, needs.
+     */
+    @POST
+    @Path("{id}/tokens")
+    public Uni<Response> readToken(@PathParam("id") String id, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_READ);
+        UUID run = parseId(id);
+        return queries.found(run, caller.tenant())
+                .chain(() -> tokens.issue(run, caller.tenant()))
+                .map(issued -> Response.status(Response.Status.CREATED).entity(new ReadToken(issued.token(),
+                        issued.expiresAt(), "/api/runs/" + run + "/events?token=" + issued.token())).build());
+    }
+
+    /** A read token, when it expires, and the path that follows the run's events with it. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
+    public record ReadToken(String token, java.time.Instant expiresAt, String events) {
     }
 
     /** Cancels the run: 202 with the Run, 404, or 409 when it already ended. */
     @POST
     @Path("{id}/cancel")
-    public Uni<Response> cancel(@PathParam("id") String id) {
-        return cancels.cancel(parseId(id)).map(run -> Response.accepted(run).build());
+    public Uni<Response> cancel(@PathParam("id") String id, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_CANCEL);
+        return cancels.cancel(parseId(id), caller.tenant()).map(run -> Response.accepted(run).build());
     }
 
     /**
@@ -94,7 +127,8 @@ public class RunResource {
     @GET
     public Uni<RunPage> list(@QueryParam("status") String status, @QueryParam("pipeline") String pipeline,
                              @QueryParam("schedule") String schedule, @QueryParam("limit") String limit,
-                             @QueryParam("cursor") String cursor) {
+                             @QueryParam("cursor") String cursor, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_READ);
         RunStatus statusFilter = status == null || status.isEmpty() ? null : RunStatus.fromWire(status)
                 .orElseThrow(() -> ProblemException.badRequest("status must be one of " + RunStatus.wireNames()
                         + "; was '" + status + "'"));
@@ -108,7 +142,7 @@ public class RunResource {
         }
         int pageSize = parseLimit(limit, config);
         UUID after = cursor == null || cursor.isEmpty() ? null : RunCursor.decode(cursor);
-        return queries.list(statusFilter, pipelineFilter, scheduleFilter, after, pageSize);
+        return queries.list(caller.tenant(), statusFilter, pipelineFilter, scheduleFilter, after, pageSize);
     }
 
     /** A page size: {@code limit}, or the default when absent. @throws ProblemException 400 out of range */

@@ -81,22 +81,25 @@ public class RunService {
      *
      * @throws ProblemException 409 when the key was used with a different request
      */
-    public Uni<RunView> submit(SubmitRequest request, String idempotencyKey) {
+    public Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String tenant) {
         if (idempotencyKey == null) {
-            return submit(request, null, null);
+            return submit(request, null, null, tenant);
         }
         String hash = request.hash();
-        return byIdempotencyKey(idempotencyKey).chain(existing -> existing != null
+        return byIdempotencyKey(tenant, idempotencyKey).chain(existing -> existing != null
                 ? replay(existing, idempotencyKey, hash)
-                : submit(request, idempotencyKey, hash)
+                : submit(request, idempotencyKey, hash, tenant)
                         // another request with the same key won the race: answer as it did
-                        .onFailure(RunStore::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(
+                        .onFailure(RunStore::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(tenant,
                                 idempotencyKey).chain(winner -> replay(winner, idempotencyKey, hash))));
     }
 
-    /** The run that holds {@code key} (it holds on to its run for {@link #IDEMPOTENCY_WINDOW}), or null. */
-    private Uni<Row> byIdempotencyKey(String key) {
-        return store.byIdempotencyKey(key, Instant.now().minus(IDEMPOTENCY_WINDOW))
+    /**
+     * The run of {@code tenant} that holds {@code key} (it holds on to its run for {@link #IDEMPOTENCY_WINDOW}), or
+     * null.
+     */
+    private Uni<Row> byIdempotencyKey(String tenant, String key) {
+        return store.byIdempotencyKey(tenant, key, Instant.now().minus(IDEMPOTENCY_WINDOW))
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .map(row -> row.orElse(null));
     }
@@ -110,9 +113,9 @@ public class RunService {
         return Uni.createFrom().item(run);
     }
 
-    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash) {
+    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, String tenant) {
         return routeFor(request.pipeline(), -1)
-                .chain(route -> create(request, queueOn(route, request, -1), idempotencyKey, hash));
+                .chain(route -> create(request, queueOn(route, request, -1), idempotencyKey, hash, tenant));
     }
 
     /**
@@ -120,7 +123,7 @@ public class RunService {
      * first bad one's index), then one INSERT records them all and one pipelined round trip puts their tasks on
      * their queues. When the tasks do not reach Redis the runs are removed again and the caller gets 503.
      */
-    public Uni<List<RunView>> submitAll(List<SubmitRequest> requests) {
+    public Uni<List<RunView>> submitAll(List<SubmitRequest> requests, String tenant) {
         // each pipeline's route once (an unknown one named by the item that names it first), then every item on it
         java.util.Map<String, Integer> firstUse = new java.util.LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -141,7 +144,7 @@ public class RunService {
                 String queue = queueOn(known.get(request.pipeline()), request, i);
                 runs.add(new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(),
                         request.input(), now, request.when() == null ? null
-                                : request.when().from(now).truncatedTo(ChronoUnit.MICROS)));
+                                : request.when().from(now).truncatedTo(ChronoUnit.MICROS), tenant));
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
@@ -216,10 +219,11 @@ public class RunService {
     private record KnownRoute(Route route, long readAt) {
     }
 
-    private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash) {
+    private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash,
+                                String tenant) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(), request.input(),
-                now, request.when() == null ? null : request.when().from(now).truncatedTo(ChronoUnit.MICROS));
+                now, request.when() == null ? null : request.when().from(now).truncatedTo(ChronoUnit.MICROS), tenant);
         Uni<Long> insert = idempotencyKey == null ? newRuns.insert(run)
                 : store.submit(run, idempotencyKey, hash).invoke(row -> outbox.expect(row, 1));
         return insert

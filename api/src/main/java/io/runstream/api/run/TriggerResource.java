@@ -2,6 +2,9 @@ package io.runstream.api.run;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.runstream.api.ApiConfig;
+import io.runstream.api.auth.Caller;
+import io.runstream.auth.Scope;
+import io.vertx.ext.web.RoutingContext;
 import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.pipeline.Names;
@@ -13,6 +16,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -48,9 +52,10 @@ public class TriggerResource {
     @POST
     @Path("trigger")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> trigger(@PathParam("id") String id, byte[] body) {
+    public Uni<Response> trigger(@PathParam("id") String id, byte[] body, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         SubmitRequest request = SubmitRequest.trigger(pipeline(id), JsonFields.utf8(body, config.maxBodyBytes()));
-        return runs.submit(request, null).map(run -> Response.accepted(new Job(run.id(), run.pipeline(),
+        return runs.submit(request, null, caller.tenant()).map(run -> Response.accepted(new Job(run.id(), run.pipeline(),
                 run.status(), run.createdAt())).header(HttpHeaders.LOCATION, "/api/runs/" + run.id()).build());
     }
 
@@ -58,12 +63,13 @@ public class TriggerResource {
     @GET
     @Path("jobs")
     public Uni<Jobs> jobs(@PathParam("id") String id, @QueryParam("limit") String limit,
-                          @QueryParam("offset") String offset) {
+                          @QueryParam("offset") String offset, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_READ);
         String pipeline = pipeline(id);
         int pageSize = RunResource.parseLimit(limit, config);
         int skip = offset == null || offset.isEmpty() ? 0 : whole("offset", offset, 0, MAX_OFFSET);
         return runs.known(pipeline)
-                .chain(() -> queries.ofPipeline(pipeline, pageSize, skip))
+                .chain(() -> queries.ofPipeline(caller.tenant(), pipeline, pageSize, skip))
                 .map(found -> new Jobs(pipeline, pageSize, skip, found));
     }
 

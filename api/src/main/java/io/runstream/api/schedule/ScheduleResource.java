@@ -8,7 +8,10 @@ import io.runstream.api.problem.ProblemException;
 import io.runstream.api.run.RunService;
 import io.runstream.api.schedule.CronTicks.Tick;
 import io.runstream.pipeline.Names;
+import io.runstream.api.auth.Caller;
+import io.runstream.auth.Scope;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,6 +21,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -51,44 +55,51 @@ public class ScheduleResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(byte[] body) {
+    public Uni<Response> create(byte[] body, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
         ScheduleRequest request = parse(body, null);
-        return checked(request).chain(s -> db(store.insert(s, firstTick(s)))).chain(created -> {
+        return checked(request).chain(s -> db(store.insert(s, firstTick(s), tenant))).chain(created -> {
             if (!created) {
-                throw new ProblemException(Problem.of(Response.Status.CONFLICT, "schedule '" + request.name()
-                        + "' exists: change it with PUT /api/schedules/" + request.name()));
+                throw taken(request.name());
             }
             ticker.wake();
-            return read(request.name()).map(view -> created(view).entity(view).build());
+            return read(request.name(), tenant).map(view -> created(view).entity(view).build());
         });
     }
 
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> replace(@PathParam("name") String name, byte[] body) {
+    public Uni<Response> replace(@PathParam("name") String name, byte[] body, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
         ScheduleRequest request = parse(body, pathName(name));
-        return checked(request).chain(s -> db(store.replace(s, firstTick(s)))).chain(created -> {
+        return checked(request).chain(s -> db(store.replace(s, firstTick(s), tenant))).chain(created -> {
+            if (created.isEmpty()) {
+                throw taken(name);
+            }
             ticker.wake();
-            return read(name).map(view -> (created ? created(view) : Response.ok()).entity(view).build());
+            return read(name, tenant).map(view -> (created.get() ? created(view) : Response.ok()).entity(view).build());
         });
     }
 
     @GET
-    public Uni<Map<String, List<ScheduleView>>> list() {
-        return db(store.list()).map(rows -> Map.of("schedules", rows.stream().map(ScheduleView::of).toList()));
+    public Uni<Map<String, List<ScheduleView>>> list(@Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.RUNS_READ).tenant();
+        return db(store.list(tenant)).map(rows -> Map.of("schedules", rows.stream().map(ScheduleView::of).toList()));
     }
 
     @GET
     @Path("{name}")
-    public Uni<ScheduleView> get(@PathParam("name") String name) {
-        return read(pathName(name));
+    public Uni<ScheduleView> get(@PathParam("name") String name, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.RUNS_READ).tenant();
+        return read(pathName(name), tenant);
     }
 
     @DELETE
     @Path("{name}")
-    public Uni<Response> delete(@PathParam("name") String name) {
-        return db(store.delete(pathName(name))).map(deleted -> {
+    public Uni<Response> delete(@PathParam("name") String name, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
+        return db(store.delete(pathName(name), tenant)).map(deleted -> {
             if (!deleted) {
                 throw notFound(name);
             }
@@ -98,14 +109,25 @@ public class ScheduleResource {
 
     @POST
     @Path("{name}/pause")
-    public Uni<ScheduleView> pause(@PathParam("name") String name) {
-        return db(store.pause(pathName(name))).map(found(name));
+    public Uni<ScheduleView> pause(@PathParam("name") String name, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
+        return db(store.pause(pathName(name), tenant)).map(found(name));
     }
 
     @POST
     @Path("{name}/resume")
-    public Uni<ScheduleView> resume(@PathParam("name") String name) {
-        return db(store.resume(pathName(name), ticker.now())).map(found(name)).invoke(ticker::wake);
+    public Uni<ScheduleView> resume(@PathParam("name") String name, @Context RoutingContext routing) {
+        String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
+        return db(store.resume(pathName(name), tenant, ticker.now())).map(found(name)).invoke(ticker::wake);
+    }
+
+    /**
+     * 409 for a name in use. Names are unique across tenants, so this tells a tenant that a name is taken — the one
+     * thing it learns of another tenant's schedules.
+     */
+    private static ProblemException taken(String name) {
+        return new ProblemException(Problem.of(Response.Status.CONFLICT, "schedule '" + name
+                + "' exists: change it with PUT /api/schedules/" + name + " (a name another tenant uses is not free)"));
     }
 
     /** 201 with the schedule's path as {@code Location}: relative, never built from the request's {@code Host}. */
@@ -130,8 +152,8 @@ public class ScheduleResource {
                 "'cron': '" + request.cron() + "' matches no time from now on"));
     }
 
-    private Uni<ScheduleView> read(String name) {
-        return db(store.get(name)).map(found(name));
+    private Uni<ScheduleView> read(String name, String tenant) {
+        return db(store.get(name, tenant)).map(found(name));
     }
 
     private static Function<Optional<Row>, ScheduleView> found(String name) {

@@ -57,7 +57,7 @@ public class Ticker {
     private static final Duration PASS_TIMEOUT = Duration.ofSeconds(30);
 
     private static final String DUE = """
-            SELECT s.name, s.pipeline, s.queue, s.priority, s.input, s.cron, s.time_zone, s.overlap, s.catch_up,
+            SELECT s.name, s.tenant, s.pipeline, s.queue, s.priority, s.input, s.cron, s.time_zone, s.overlap, s.catch_up,
                    s.catch_up_window_ms, s.next_local, s.next_tick, s.pending_tick,
                    r.status IN ('queued', 'running') AS last_run_active
               FROM schedules s LEFT JOIN runs r ON r.id = s.last_run_id
@@ -69,11 +69,11 @@ public class Ticker {
     private static final String INSERT_RUNS = """
             WITH inserted AS (
                 INSERT INTO runs (id, pipeline, queue, priority, status, input, attempt, created_at, updated_at,
-                                  schedule_name, schedule_tick)
-                SELECT id, pipeline, queue, priority, 'queued', input, 0, $6, $6, schedule_name, schedule_tick
+                                  schedule_name, schedule_tick, tenant)
+                SELECT id, pipeline, queue, priority, 'queued', input, 0, $6, $6, schedule_name, schedule_tick, tenant
                   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $7::text[],
-                              $8::timestamptz[])
-                    AS r(id, pipeline, queue, priority, input, schedule_name, schedule_tick)
+                              $8::timestamptz[], $9::text[])
+                    AS r(id, pipeline, queue, priority, input, schedule_name, schedule_tick, tenant)
                     ON CONFLICT (schedule_name, schedule_tick) WHERE schedule_name IS NOT NULL DO NOTHING
                 RETURNING id
             ), box AS (
@@ -249,7 +249,7 @@ public class Ticker {
             Row row = p.row();
             for (Instant tick : p.plan().fire()) {
                 NewRun run = new NewRun(RunIds.newId(), row.getString("pipeline"), row.getString("queue"),
-                        row.getInteger("priority"), row.getString("input"), created, null);
+                        row.getInteger("priority"), row.getString("input"), created, null, row.getString("tenant"));
                 runs.add(run);
                 runSchedules.add(row.getString("name"));
                 runTicks.add(utc(tick));
@@ -266,7 +266,8 @@ public class Ticker {
                         runs.stream().map(NewRun::queue).toArray(String[]::new),
                         runs.stream().map(r -> (short) r.priority()).toArray(Short[]::new),
                         runs.stream().map(NewRun::input).toArray(String[]::new), utc(created),
-                        runSchedules.toArray(String[]::new), runTicks.toArray(OffsetDateTime[]::new)}))
+                        runSchedules.toArray(String[]::new), runTicks.toArray(OffsetDateTime[]::new),
+                        runs.stream().map(NewRun::tenant).toArray(String[]::new)}))
                 .map(rows -> {
                     java.util.Set<UUID> made = new java.util.HashSet<>();
                     long box = -1;

@@ -61,7 +61,7 @@ public class RunEventHub {
         this.config = config.sse();
         this.redisUri = redisHosts.split(",")[0].trim();
         this.shared = new RunTail.Shared(redis, keys::events, this.config.batch(), this.config.history(),
-                this.config.terminalGrace(), snapshots::get, this::encode,
+                this.config.terminalGrace(), snapshots::anyTenants, this::encode,
                 tail -> tails.remove(tail.runId, tail), vertx.getDelegate());
     }
 

@@ -1,5 +1,11 @@
 package io.runstream.api.sse;
 
+import io.runstream.api.auth.Authenticator;
+import io.runstream.api.auth.Caller;
+import io.runstream.api.auth.ReadTokens;
+import io.runstream.auth.Scope;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpHeaders;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runstream.api.ApiConfig;
@@ -31,7 +37,13 @@ public class RunEventsRoute {
     private final ObjectMapper json;
     private final ApiConfig config;
 
-    public RunEventsRoute(RunEventHub hub, RunQueries snapshots, ObjectMapper json, ApiConfig config) {
+    private final Authenticator authenticator;
+    private final ReadTokens tokens;
+
+    public RunEventsRoute(RunEventHub hub, RunQueries snapshots, ObjectMapper json, ApiConfig config,
+                          Authenticator authenticator, ReadTokens tokens) {
+        this.authenticator = authenticator;
+        this.tokens = tokens;
         this.hub = hub;
         this.snapshots = snapshots;
         this.json = json;
@@ -63,7 +75,10 @@ public class RunEventsRoute {
                     "Last-Event-ID must be an event id such as 1795394101494-0; was '" + lastEventId + "'"));
             return;
         }
-        snapshots.get(id).subscribe().with(run -> {
+        String token = ctx.request().getParam("token");
+        Uni<Caller> caller = token != null ? tokens.caller(token, id)
+                : authenticator.caller(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+        caller.chain(c -> snapshots.get(id, c.require(Scope.RUNS_READ).tenant())).subscribe().with(run -> {
             if (run.isEmpty()) {
                 problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + id + " does not exist"));
                 return;
@@ -80,7 +95,10 @@ public class RunEventsRoute {
             response.write(": run " + id + "\n\n");
             hub.follow(run.get(), cursor, response);
         }, failure -> {
-            if (failure instanceof UnavailableException unavailable) {
+            if (failure instanceof Authenticator.Refused refused) {
+                ctx.response().putHeader("WWW-Authenticate", refused.challenge());
+                problem(ctx, refused.problem());
+            } else if (failure instanceof UnavailableException unavailable) {
                 LOG.warnf("Answering 503: %s", unavailable.getMessage());
                 ctx.response().putHeader("Retry-After", Integer.toString(config.retryAfterSeconds()));
                 problem(ctx, unavailable.problem());

@@ -199,7 +199,7 @@ class RunStoreBatchTest {
 
     private List<UUID> submit(int n) {
         List<RunStore.NewRun> runs = IntStream.range(0, n).mapToObj(i -> new RunStore.NewRun(RunIds.newId(),
-                "batch-test", "batch-test", Priority.DEFAULT, "{}", Instant.now(), null)).toList();
+                "batch-test", "batch-test", Priority.DEFAULT, "{}", Instant.now(), null, "default")).toList();
         await(store.submit(runs));
         return runs.stream().map(RunStore.NewRun::id).toList();
     }

@@ -1,0 +1,261 @@
+package io.runstream.api;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import io.runstream.auth.Scope;
+import io.runstream.local.RunstreamTestResource;
+import io.runstream.migrate.CreateKey;
+import io.runstream.migrate.Migrate;
+import jakarta.inject.Inject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+/**
+ * API keys, scopes, tenants and read tokens, with auth on as in production: who is refused with what, and that no
+ * tenant sees, changes or learns of another's runs, schedules or keys.
+ */
+@QuarkusTest
+@TestProfile(AuthApiTest.ShortLived.class)
+@WithTestResource(value = RunstreamTestResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
+class AuthApiTest {
+
+    static final String PROBLEM = "application/problem+json";
+
+    /** Auth on, as shipped (the other api tests turn it off), and read tokens that expire within the test. */
+    public static class ShortLived implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("runstream.auth.enabled", "true", "runstream.auth.read-token-ttl", "3s");
+        }
+    }
+
+    @Inject
+    ApiFixture fixture;
+
+    @RunstreamTestResource.Settings
+    Map<String, String> settings;
+
+    @BeforeEach
+    void pipelines() {
+        fixture.knownPipeline("echo", "worker-1");
+    }
+
+    private String key(String tenant, Scope... scopes) {
+        return key(tenant, null, scopes);
+    }
+
+    private String key(String tenant, Duration expiresIn, Scope... scopes) {
+        Migrate.Target target = Migrate.Target.ofReactiveUrl(settings.get("quarkus.datasource.reactive.url"),
+                settings.get("quarkus.datasource.username"), settings.get("quarkus.datasource.password"));
+        return CreateKey.create(target, new CreateKey.Request(tenant, "test", List.of(scopes), expiresIn));
+    }
+
+    private static RequestSpecification as(String key) {
+        return given().header("Authorization", "Bearer " + key);
+    }
+
+    private static String submit(String key) {
+        return as(key).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}").post("/api/runs")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    @Test
+    void aRequestWithoutAValidKeyIs401WithABearerChallenge() {
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}")
+                .post("/api/runs").then().statusCode(401).contentType(PROBLEM)
+                .header("WWW-Authenticate", startsWith("Bearer realm=\"runstream\""))
+                .body("detail", containsString("Authorization: Bearer")));
+        given().get("/api/runs").then().statusCode(401);
+        given().get("/api/no-such-thing").then().statusCode(401);
+        given().header("Authorization", "Basic YWxpY2U6c2VjcmV0").get("/api/runs").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("invalid_request"));
+        as("rsk_000000000000_" + "A".repeat(43)).get("/api/runs").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("invalid_token"))
+                .body("detail", containsString("unknown API key"));
+        as("not-a-key").get("/api/runs").then().statusCode(401).body("detail", containsString("not an API key"));
+        // a known prefix with the wrong secret is not that key
+        String real = key("acme", Scope.ADMIN);
+        as(real.substring(0, real.length() - 4) + "AAAA").get("/api/runs").then().statusCode(401);
+        as(real).get("/api/runs").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
+    @Test
+    void eachEndpointNeedsItsScope() {
+        String reader = key("acme", Scope.RUNS_READ);
+        String writer = key("acme", Scope.RUNS_WRITE);
+        fixture.assertNothingChanges(() -> as(reader).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}")
+                .post("/api/runs").then().statusCode(403).contentType(PROBLEM)
+                .header("WWW-Authenticate", containsString("scope=\"runs:write\""))
+                .body("detail", containsString("runs:write")));
+        fixture.assertNothingChanges(() -> as(reader).contentType(ContentType.JSON)
+                .body("{\"runs\":[{\"pipeline\":\"echo\"}]}").post("/api/runs/batch").then().statusCode(403));
+        fixture.assertNothingChanges(() -> as(reader).contentType(ContentType.JSON).body("{}")
+                .post("/api/pipelines/echo/trigger").then().statusCode(403));
+        String id = submit(writer);
+        as(writer).get("/api/runs/" + id).then().statusCode(403);
+        as(writer).get("/api/runs").then().statusCode(403);
+        as(writer).get("/api/queues").then().statusCode(403);
+        as(writer).get("/api/pipelines").then().statusCode(403);
+        as(writer).get("/api/runs/" + id + "/events").then().statusCode(403);
+        as(reader).contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(403);
+        as(reader).get("/api/runs/" + id).then().statusCode(200).body("status", equalTo("queued"));
+        as(reader).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\",\"cron\":\"0 3 * * *\"}")
+                .put("/api/schedules/nightly").then().statusCode(403);
+        as(reader).get("/api/keys").then().statusCode(403);
+        as(reader).contentType(ContentType.JSON).body("{\"name\":\"x\",\"scopes\":[\"admin\"]}").post("/api/keys")
+                .then().statusCode(403);
+        String canceller = key("acme", Scope.RUNS_CANCEL);
+        as(canceller).contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("cancelled"));
+    }
+
+    @Test
+    void anotherTenantsRunIsNotFoundAnywhere() {
+        String alice = key("alice", Scope.ADMIN);
+        String bob = key("bob", Scope.ADMIN);
+        String run = submit(alice);
+        ValidatableResponse notFound = as(bob).get("/api/runs/" + run).then().statusCode(404).contentType(PROBLEM);
+        String unknown = as(bob).get("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24").then().statusCode(404)
+                .extract().path("detail");
+        assertThat(notFound.extract().<String>path("detail")).isEqualTo(unknown.replace(
+                "01a205d1-c2a0-7403-b95c-93eac94c0c24", run));
+        as(bob).contentType(ContentType.JSON).post("/api/runs/" + run + "/cancel").then().statusCode(404);
+        as(bob).get("/api/runs/" + run + "/events").then().statusCode(404);
+        as(bob).contentType(ContentType.JSON).post("/api/runs/" + run + "/tokens").then().statusCode(404);
+        as(bob).get("/api/runs").then().statusCode(200).body("items.id", not(hasItem(run)));
+        as(bob).get("/api/pipelines/echo/jobs").then().statusCode(200).body("jobs.id", not(hasItem(run)));
+        as(alice).get("/api/runs/" + run).then().statusCode(200).body("status", equalTo("queued"));
+        as(alice).get("/api/runs").then().statusCode(200).body("items.id", hasItem(run));
+    }
+
+    @Test
+    void anIdempotencyKeyIsATenantsOwn() {
+        String alice = key("alice2", Scope.RUNS_WRITE);
+        String bob = key("bob2", Scope.RUNS_WRITE);
+        String first = as(alice).contentType(ContentType.JSON).header("Idempotency-Key", "order-1")
+                .body("{\"pipeline\":\"echo\"}").post("/api/runs").then().statusCode(202).extract().path("id");
+        String other = as(bob).contentType(ContentType.JSON).header("Idempotency-Key", "order-1")
+                .body("{\"pipeline\":\"echo\",\"input\":1}").post("/api/runs").then().statusCode(202).extract().path("id");
+        assertThat(other).isNotEqualTo(first);
+    }
+
+    @Test
+    void anotherTenantsScheduleIsNotFound() {
+        String alice = key("alice3", Scope.ADMIN);
+        String bob = key("bob3", Scope.ADMIN);
+        as(alice).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\",\"cron\":\"0 3 * * *\"}")
+                .put("/api/schedules/alices").then().statusCode(201);
+        as(bob).get("/api/schedules/alices").then().statusCode(404);
+        as(bob).get("/api/schedules").then().statusCode(200).body("schedules.name", not(hasItem("alices")));
+        as(bob).contentType(ContentType.JSON).post("/api/schedules/alices/pause").then().statusCode(404);
+        as(bob).delete("/api/schedules/alices").then().statusCode(404);
+        as(bob).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\",\"cron\":\"0 4 * * *\"}")
+                .put("/api/schedules/alices").then().statusCode(409);
+        as(alice).get("/api/schedules/alices").then().statusCode(200).body("cron", equalTo("0 3 * * *"))
+                .body("paused", equalTo(false));
+    }
+
+    @Test
+    void anAdminMakesListsAndRevokesItsTenantsKeys() {
+        String admin = key("keys", Scope.ADMIN);
+        var made = as(admin).contentType(ContentType.JSON)
+                .body("{\"name\":\"ci\",\"scopes\":[\"runs:write\",\"runs:read\"],\"expiresIn\":\"P30D\"}")
+                .post("/api/keys").then().statusCode(201)
+                .body("about.tenant", equalTo("keys"))
+                .body("about.scopes", equalTo(List.of("runs:write", "runs:read")))
+                .body("about.expiresAt", not(nullValue()))
+                .extract();
+        String key = made.path("key");
+        String id = made.path("about.id");
+        assertThat(key).matches("rsk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}");
+        assertThat(made.<String>path("about.prefix")).isEqualTo(key.substring(0, 16));
+        submit(key);
+        String listed = as(admin).get("/api/keys").then().statusCode(200).extract().asString();
+        assertThat(listed).contains(key.substring(0, 16)).doesNotContain(key);
+        assertThat(keyColumnsHold(key)).as("the table keeps the key's hash only").isFalse();
+        // another tenant's admin cannot see or revoke it
+        String stranger = key("strangers", Scope.ADMIN);
+        assertThat(as(stranger).get("/api/keys").then().extract().asString()).doesNotContain(id);
+        as(stranger).delete("/api/keys/" + id).then().statusCode(404);
+        // revoked with a grace period: works until it ends, then refused
+        as(admin).queryParam("grace", "PT3S").delete("/api/keys/" + id).then().statusCode(200)
+                .body("revokedAt", not(nullValue()));
+        as(key).get("/api/runs").then().statusCode(200);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> as(key).get("/api/runs").then()
+                .statusCode(401).body("detail", containsString("was revoked")));
+        // bad requests change nothing
+        as(admin).contentType(ContentType.JSON).body("{\"name\":\"x\",\"scopes\":[\"root\"]}").post("/api/keys")
+                .then().statusCode(400).body("detail", containsString("unknown scope"));
+        as(admin).contentType(ContentType.JSON).body("{\"name\":\"x\",\"scopes\":[]}").post("/api/keys")
+                .then().statusCode(400);
+        as(admin).queryParam("grace", "P90D").delete("/api/keys/" + id).then().statusCode(400);
+    }
+
+    private boolean keyColumnsHold(String key) {
+        return fixture.countWhere("SELECT count(*) FROM api_keys WHERE prefix = $1 OR name = $1 "
+                + "OR encode(secret_hash, 'escape') LIKE '%' || $1 || '%'", key) > 0;
+    }
+
+    @Test
+    void aKeyRevokedNowIsRefusedWithinTheCacheLifetime() {
+        String admin = key("revoking", Scope.ADMIN);
+        var made = as(admin).contentType(ContentType.JSON).body("{\"name\":\"soon-gone\",\"scopes\":[\"runs:read\"]}")
+                .post("/api/keys").then().statusCode(201).extract();
+        String key = made.path("key");
+        as(key).get("/api/runs").then().statusCode(200); // cached now
+        as(admin).delete("/api/keys/" + made.<String>path("about.id")).then().statusCode(200);
+        long revoked = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> as(key).get("/api/runs").then().statusCode(401));
+        assertThat(Duration.ofNanos(System.nanoTime() - revoked)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void anExpiredKeyIsRefused() {
+        String key = key("expiring", Duration.ofSeconds(1), Scope.RUNS_READ);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> as(key).get("/api/runs").then()
+                .statusCode(401).body("detail", containsString("expired")));
+    }
+
+    @Test
+    void aReadTokenFollowsItsRunAndNothingElseUntilItExpires() {
+        String alice = key("tokens", Scope.ADMIN);
+        String run = submit(alice);
+        String other = submit(alice);
+        var issued = as(alice).contentType(ContentType.JSON).post("/api/runs/" + run + "/tokens").then().statusCode(201)
+                .body("events", startsWith("/api/runs/" + run + "/events?token=")).extract();
+        String token = issued.path("token");
+        fixture.setStatus(run, "completed");
+        given().queryParam("token", token).get("/api/runs/" + run + "/events").then().statusCode(200)
+                .contentType(containsString("text/event-stream"));
+        given().queryParam("token", token).get("/api/runs/" + other + "/events").then().statusCode(401)
+                .body("detail", containsString("another run"));
+        given().queryParam("token", token).get("/api/runs/" + run).then().statusCode(401);
+        given().queryParam("token", token).get("/api/runs").then().statusCode(401);
+        given().header("Authorization", "Bearer " + token).get("/api/runs/" + run).then().statusCode(401);
+        String forged = token.substring(0, token.indexOf('.') + 1) + "A".repeat(43);
+        given().queryParam("token", forged).get("/api/runs/" + run + "/events").then().statusCode(401);
+        Awaitility.await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> given().queryParam("token", token)
+                .get("/api/runs/" + run + "/events").then().statusCode(401).body("detail", containsString("expired")));
+    }
+}
