@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
  */
 public final class ApiKeys {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern FORM = Pattern.compile("rsk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}");
 
     /** What a tenant's name may be. */
@@ -45,8 +44,10 @@ public final class ApiKeys {
     public static NewKey generate() {
         byte[] id = new byte[6];
         byte[] secret = new byte[32];
-        RANDOM.nextBytes(id);
-        RANDOM.nextBytes(secret);
+        // made per key, not held in a static field: a native image would otherwise carry a seeded generator
+        SecureRandom random = new SecureRandom();
+        random.nextBytes(id);
+        random.nextBytes(secret);
         String prefix = HexFormat.of().formatHex(id);
         String key = "rsk_" + prefix + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         return new NewKey(key, prefix, hash(key));
