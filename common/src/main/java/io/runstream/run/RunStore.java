@@ -243,10 +243,14 @@ public class RunStore {
                 .execute(Tuple.of(ids.toArray(UUID[]::new))).map(RowSet::rowCount);
     }
 
-    /** {@link RunTransition#CANCEL_QUEUED}; false when run {@code id} is not queued (or does not exist). */
-    public Uni<Boolean> cancelQueued(UUID id) {
+    /**
+     * {@link RunTransition#CANCEL_QUEUED} of run {@code id} of {@code tenant}; false when it is not queued, not the
+     * tenant's, or does not exist.
+     */
+    public Uni<Boolean> cancelQueued(UUID id, String tenant) {
         return applied(pool.preparedQuery("UPDATE runs SET status = 'cancelled', completed_at = now(), "
-                + "updated_at = now() WHERE id = $1 AND " + CANCEL_QUEUED.guard()).execute(Tuple.of(id)));
+                + "updated_at = now() WHERE id = $1 AND tenant = $2 AND " + CANCEL_QUEUED.guard())
+                .execute(Tuple.of(id, tenant)));
     }
 
     /** {@link RunTransition#REQUEUE_AFTER_DATA_LOSS} of every queued and running run; how many. */

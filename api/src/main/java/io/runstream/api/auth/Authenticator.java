@@ -62,10 +62,6 @@ public class Authenticator {
     private record Known(Caller caller, String refusal, long untilNanos) {
     }
 
-    public boolean enabled() {
-        return config.enabled();
-    }
-
     /** The caller presenting {@code authorization} (the header's value, or null); fails with {@link Refused}. */
     public Uni<Caller> caller(String authorization) {
         if (!config.enabled()) {

@@ -43,8 +43,8 @@ public record Caller(String tenant, Set<Scope> scopes, String key) {
     public static Caller of(RoutingContext context) {
         Caller caller = context.get(ATTRIBUTE);
         if (caller == null) {
-            // a resource method without @Requires: a defect, and refused rather than served to nobody in particular
-            throw new ProblemException(Problem.of(Response.Status.FORBIDDEN, "this endpoint declares no scope"));
+            // a request AuthFilter did not see (not under /api): a defect, refused rather than served to nobody
+            throw new ProblemException(Problem.of(Response.Status.FORBIDDEN, "no caller is known for this request"));
         }
         return caller;
     }

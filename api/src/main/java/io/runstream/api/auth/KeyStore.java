@@ -5,6 +5,7 @@ import io.runstream.auth.Scope;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -59,7 +60,7 @@ public class KeyStore {
     public Uni<Optional<StoredKey>> byPrefix(String prefix) {
         return pool.preparedQuery("SELECT * FROM api_keys WHERE prefix = $1").execute(Tuple.of(prefix))
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(StoredKey.of(rows.iterator().next())));
+                .map(KeyStore::first);
     }
 
     public Uni<Void> insert(StoredKey key) {
@@ -98,7 +99,11 @@ public class KeyStore {
                          WHERE tenant = $1 AND id = $2 RETURNING *""")
                 .execute(Tuple.of(tenant, id, utc(at)))
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(StoredKey.of(rows.iterator().next())));
+                .map(KeyStore::first);
+    }
+
+    private static Optional<StoredKey> first(RowSet<Row> rows) {
+        return rows.rowCount() == 0 ? Optional.empty() : Optional.of(StoredKey.of(rows.iterator().next()));
     }
 
     private static Instant instant(Row row, String column) {

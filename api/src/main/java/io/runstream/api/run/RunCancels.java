@@ -49,19 +49,15 @@ public class RunCancels {
      * @throws ProblemException 404 for a run {@code tenant} does not have, 409 for a run that already ended
      */
     public Uni<RunView> cancel(UUID id, String tenant) {
-        // the tenant's run or 404 before anything changes: another tenant's run is not cancelled, nor its existence told
-        return queries.found(id, tenant).chain(() -> cancelOwn(id, tenant));
-    }
-
-    private Uni<RunView> cancelOwn(UUID id, String tenant) {
-        return store.cancelQueued(id)
+        // both the update and the read are the tenant's: another tenant's run is neither cancelled nor told of (404)
+        return store.cancelQueued(id, tenant)
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(cancelled -> cancelled
                         ? announceCancelled(id).chain(() -> queries.found(id, tenant))
                         : queries.found(id, tenant).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
                             case RUNNING -> signalCancel(id).replaceWith(run);
                             // it was requeued (a retry) between the update and the read: try again
-                            case QUEUED -> cancelOwn(id, tenant);
+                            case QUEUED -> cancel(id, tenant);
                             default -> Uni.createFrom().failure(new ProblemException(Problem.of(
                                     Response.Status.CONFLICT, "run " + id + " already ended " + run.status())));
                         }));
