@@ -7,7 +7,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.RedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.ResponseType;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -19,8 +19,12 @@ import java.util.function.BiConsumer;
  * connection ends it reconnects (after {@code backoff}), subscribes again and calls {@code onSubscribed}, so the
  * owner can catch up on whatever was published while it was away (pub/sub itself keeps nothing).
  *
+ * <p>The connection is taken from the app's configured client ({@link Redis#connect()}), so it authenticates, uses
+ * TLS and finds a sentinel's master exactly as every other command does; a subscribed connection is never handed
+ * back to the pool (the client closes it instead).
+ *
  * <pre>{@code
- * var sub = new RedisSubscription(vertx, "redis://127.0.0.1:6379", Mode.PATTERN, "runstream:notify*",
+ * var sub = new RedisSubscription(vertx, redis, Mode.PATTERN, "runstream:notify*",
  *         (channel, message) -> ..., () -> catchUp(), Duration.ofSeconds(1));
  * sub.start();
  * }</pre>
@@ -43,13 +47,13 @@ public final class RedisSubscription {
     private volatile boolean stopped;
 
     /**
-     * @param redisUri     Redis to connect to, e.g. {@code redis://127.0.0.1:6379}
+     * @param client       the app's configured Redis client; the subscription holds one of its connections
      * @param target       channel or pattern
      * @param onMessage    called with (channel, message) for every message, on an event loop: must not block
      * @param onSubscribed called after every (re)subscription
      * @param backoff      pause before reconnecting
      */
-    public RedisSubscription(Vertx vertx, String redisUri, Mode mode, String target,
+    public RedisSubscription(Vertx vertx, Redis client, Mode mode, String target,
                              BiConsumer<String, String> onMessage, Runnable onSubscribed, Duration backoff) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.mode = Objects.requireNonNull(mode, "mode");
@@ -57,8 +61,7 @@ public final class RedisSubscription {
         this.onMessage = Objects.requireNonNull(onMessage, "onMessage");
         this.onSubscribed = Objects.requireNonNull(onSubscribed, "onSubscribed");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
-        this.client = Redis.createClient(vertx, new RedisOptions()
-                .setConnectionString(Objects.requireNonNull(redisUri, "redisUri")).setMaxPoolSize(1));
+        this.client = Objects.requireNonNull(client, "client");
     }
 
     /** Connects and subscribes; failures are retried until {@link #stop()}. */
@@ -71,13 +74,12 @@ public final class RedisSubscription {
         return connection != null;
     }
 
-    /** Unsubscribes and closes the connection; no reconnect follows. */
+    /** Closes the connection (a subscribed one is discarded, not pooled); no reconnect follows. */
     public Uni<Void> stop() {
         stopped = true;
         RedisConnection c = connection;
         connection = null;
-        Uni<Void> close = c == null ? Uni.createFrom().voidItem() : c.close().onFailure().recoverWithNull();
-        return close.invoke(client::close);
+        return c == null ? Uni.createFrom().voidItem() : c.close().onFailure().recoverWithNull();
     }
 
     private void connect() {
@@ -128,7 +130,8 @@ public final class RedisSubscription {
 
     /** Handles a pushed message: {@code message channel payload} or {@code pmessage pattern channel payload}. */
     private void dispatch(Response push) {
-        if (push == null || push.size() < 3) {
+        if (push == null || (push.type() != ResponseType.MULTI && push.type() != ResponseType.PUSH) || push.size() < 3) {
+            // e.g. an error the connection was sent (a refusal, a NOAUTH): not a message; the subscribe call reports it
             return;
         }
         String kind = push.get(0).toString();

@@ -2,6 +2,8 @@ package io.runstream.pubsub;
 
 import io.runstream.local.LocalInfrastructure;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,7 @@ class RedisSubscriptionTest {
     private final String uri = "redis://127.0.0.1:" + port;
     private Vertx vertx;
     private RedisServer redis;
+    private Redis client;
     private RedisSubscription subscription;
 
     @BeforeEach
@@ -34,6 +37,7 @@ class RedisSubscriptionTest {
         vertx = Vertx.vertx();
         redis = server();
         redis.start();
+        client = Redis.createClient(vertx, uri);
     }
 
     @AfterEach
@@ -41,6 +45,7 @@ class RedisSubscriptionTest {
         if (subscription != null) {
             subscription.stop().await().atMost(WAIT);
         }
+        client.close();
         vertx.closeAndAwait();
         redis.stop();
     }
@@ -48,7 +53,7 @@ class RedisSubscriptionTest {
     @Test
     void patternSubscriptionDeliversChannelAndMessage() {
         List<String> received = new CopyOnWriteArrayList<>();
-        subscription = new RedisSubscription(vertx, uri, RedisSubscription.Mode.PATTERN, "app:notify*",
+        subscription = new RedisSubscription(vertx, client, RedisSubscription.Mode.PATTERN, "app:notify*",
                 (channel, message) -> received.add(channel + "=" + message), () -> { }, Duration.ofMillis(100));
         subscription.start();
         await().atMost(WAIT).until(subscription::isSubscribed);
@@ -65,7 +70,7 @@ class RedisSubscriptionTest {
     void resubscribesAfterARedisRestartAndSaysSo() throws Exception {
         List<String> received = new CopyOnWriteArrayList<>();
         AtomicInteger subscriptions = new AtomicInteger();
-        subscription = new RedisSubscription(vertx, uri, RedisSubscription.Mode.CHANNEL, "app:cancel",
+        subscription = new RedisSubscription(vertx, client, RedisSubscription.Mode.CHANNEL, "app:cancel",
                 (channel, message) -> received.add(message), subscriptions::incrementAndGet, Duration.ofMillis(100));
         subscription.start();
         await().atMost(WAIT).until(() -> subscriptions.get() == 1);
@@ -80,6 +85,29 @@ class RedisSubscriptionTest {
         await().atMost(WAIT).until(() -> subscriptions.get() == 2);
         publish("app:cancel", "after");
         await().atMost(WAIT).until(() -> received.contains("after"));
+    }
+
+    /**
+     * The subscription connects as the client it is given is configured to: here with a password that only the
+     * client's options carry, not the URI (a subscription that dialled the URI itself was refused with NOAUTH).
+     */
+    @Test
+    void connectsWithTheClientsOwnSettings() throws Exception {
+        redis.stop();
+        redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
+                .setting("appendonly no").setting("requirepass s3cret-of-the-client").build();
+        redis.start();
+        client.close();
+        client = Redis.createClient(vertx, new RedisOptions().setConnectionString(uri).setPassword("s3cret-of-the-client"));
+        List<String> received = new CopyOnWriteArrayList<>();
+        subscription = new RedisSubscription(vertx, client, RedisSubscription.Mode.CHANNEL, "app:cancel",
+                (channel, message) -> received.add(message), () -> { }, Duration.ofMillis(100));
+        subscription.start();
+        await().atMost(WAIT).until(subscription::isSubscribed);
+
+        assertThat(LocalInfrastructure.redisCommandAt("redis://:s3cret-of-the-client@127.0.0.1:" + port, "PUBLISH",
+                "app:cancel", "run-1")).isEqualTo(":1");
+        await().atMost(WAIT).until(() -> received.contains("run-1"));
     }
 
     private RedisServer server() throws java.io.IOException {

@@ -92,6 +92,11 @@ public final class LocalInfrastructure {
         return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword);
     }
 
+    /** These PostgreSQL settings with the Redis at {@code redisUri} (e.g. one a test starts, with its admin user). */
+    public LocalInfrastructure withRedis(String redisUri) {
+        return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword);
+    }
+
     /** The process-wide instance, probing (and starting embedded servers) on first use. */
     public static synchronized LocalInfrastructure shared() {
         if (shared == null) {
@@ -227,21 +232,40 @@ public final class LocalInfrastructure {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), 1000);
             socket.setSoTimeout(2000);
-            StringBuilder resp = new StringBuilder("*").append(command.length).append("\r\n");
-            for (String part : command) {
-                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
-                resp.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
-            }
             OutputStream out = socket.getOutputStream();
-            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
             InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
-                line.append((char) c);
+            String credentials = u.getUserInfo();
+            if (credentials != null && !credentials.isEmpty()) {
+                // redis://user:password@… (an ACL user) or redis://:password@… (the default user)
+                int colon = credentials.indexOf(':');
+                String user = colon < 0 ? credentials : credentials.substring(0, colon);
+                String password = colon < 0 ? "" : credentials.substring(colon + 1);
+                String auth = user.isEmpty() ? exchange(out, in, "AUTH", password) : exchange(out, in, "AUTH", user, password);
+                if (!auth.startsWith("+")) {
+                    return auth;
+                }
             }
-            return line.toString();
+            return exchange(out, in, command);
         }
+    }
+
+    /** Writes one command and reads the first line of its reply. */
+    private static String exchange(OutputStream out, InputStream in, String... command) throws IOException {
+        StringBuilder resp = new StringBuilder("*").append(command.length).append("\r\n");
+        for (String part : command) {
+            byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+            resp.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+        }
+        out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+            line.append((char) c);
+        }
+        if (line.length() > 0) {
+            in.read(); // the '\n' that ends the line, so a next reply starts clean
+        }
+        return line.toString();
     }
 
     /**
@@ -296,11 +320,19 @@ public final class LocalInfrastructure {
         }
     }
 
-    /** Starts a Redis of its own on {@code port}, bound to loopback, keeping nothing on disk. */
-    public static OwnRedis startRedis(int port) {
+    /**
+     * Starts a Redis of its own on {@code port}, bound to loopback, keeping nothing on disk.
+     *
+     * @param settings further redis.conf lines, e.g. {@code include /path/users.conf}
+     */
+    public static OwnRedis startRedis(int port, String... settings) {
         try {
-            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-                    .setting("appendonly no").build();
+            var builder = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
+                    .setting("appendonly no");
+            for (String setting : settings) {
+                builder.setting(setting);
+            }
+            RedisServer server = builder.build();
             server.start();
             return new OwnRedis(server, port);
         } catch (IOException e) {

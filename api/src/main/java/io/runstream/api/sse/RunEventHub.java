@@ -17,7 +17,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -48,25 +47,25 @@ public class RunEventHub {
     private final RedisKeys keys;
     private final ObjectMapper json;
     private final ApiConfig.Sse config;
-    private final String redisUri;
+    private final Redis redis;
     private final RunTail.Shared shared;
     private RedisSubscription subscription;
     private long ticker = -1;
 
     public RunEventHub(Redis redis, Vertx vertx, RunstreamConfig runstream, RunQueries snapshots, ObjectMapper json,
-                       ApiConfig config, @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+                       ApiConfig config) {
+        this.redis = redis;
         this.vertx = vertx;
         this.keys = runstream.keys();
         this.json = json;
         this.config = config.sse();
-        this.redisUri = redisHosts.split(",")[0].trim();
         this.shared = new RunTail.Shared(redis, keys::events, this.config.batch(), this.config.history(),
                 this.config.terminalGrace(), snapshots::anyTenants, this::encode,
                 tail -> tails.remove(tail.runId, tail), vertx.getDelegate());
     }
 
     void start(@Observes StartupEvent event) {
-        subscription = new RedisSubscription(vertx, redisUri, RedisSubscription.Mode.PATTERN,
+        subscription = new RedisSubscription(vertx, redis, RedisSubscription.Mode.PATTERN,
                 keys.notifyChannel() + "*", this::notified, this::resubscribed, Duration.ofSeconds(1));
         subscription.start();
         ticker = vertx.setPeriodic(config.keepAlive().toMillis(), id -> tails.values().forEach(t -> t.post(t::tick)));

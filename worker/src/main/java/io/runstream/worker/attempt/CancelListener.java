@@ -15,7 +15,6 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -40,21 +39,18 @@ public class CancelListener {
     private final Redis redis;
     private final Vertx vertx;
     private final RedisKeys keys;
-    private final String redisUri;
     private RedisSubscription subscription;
     private final FailureLog failures = new FailureLog(LOG, "Polling cancel flags", Duration.ofMinutes(1));
 
-    public CancelListener(RunningAttempts running, Redis redis, Vertx vertx, RunstreamConfig runstream,
-                          @ConfigProperty(name = "quarkus.redis.hosts") String redisHosts) {
+    public CancelListener(RunningAttempts running, Redis redis, Vertx vertx, RunstreamConfig runstream) {
         this.running = running;
         this.redis = redis;
         this.vertx = vertx;
         this.keys = runstream.keys();
-        this.redisUri = redisHosts.split(",")[0].trim();
     }
 
     void start(@Observes StartupEvent event) {
-        subscription = new RedisSubscription(vertx, redisUri, RedisSubscription.Mode.CHANNEL, keys.cancelChannel(),
+        subscription = new RedisSubscription(vertx, redis, RedisSubscription.Mode.CHANNEL, keys.cancelChannel(),
                 (channel, runId) -> cancel(runId), () -> poll().subscribe().with(x -> { }), Duration.ofSeconds(1));
         subscription.start();
     }
