@@ -13,8 +13,9 @@ import jakarta.inject.Singleton;
 public class SettingsCheck {
 
     /** First of the start-up observers, so that nothing starts with a setting out of range. */
-    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, ApiConfig api, AuthConfig auth) {
+    void check(@Observes @Priority(1) StartupEvent event, RunstreamConfig runstream, ApiConfig api, AuthConfig auth,
+               io.runstream.api.limit.LimitsConfig limits) {
         boolean prod = "prod".equals(io.quarkus.runtime.configuration.ConfigUtils.getProfiles().getFirst());
-        auth.check(api.check(runstream.check(new SettingChecks())), prod).orFail();
+        limits.check(auth.check(api.check(runstream.check(new SettingChecks())), prod)).orFail();
     }
 }

@@ -45,7 +45,10 @@ class AuthApiTest {
     public static class ShortLived implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("runstream.auth.enabled", "true", "runstream.auth.read-token-ttl", "3s");
+            return Map.of("runstream.auth.enabled", "true", "runstream.auth.read-token-ttl", "3s",
+                    "runstream.limits.tenants.\"slow\".requests-per-second", "1",
+                    "runstream.limits.tenants.\"slow\".burst", "3",
+                    "runstream.limits.tenants.\"narrow\".sse-connections", "1");
         }
     }
 
@@ -173,6 +176,60 @@ class AuthApiTest {
                 .put("/api/schedules/alices").then().statusCode(409);
         as(alice).get("/api/schedules/alices").then().statusCode(200).body("cron", equalTo("0 3 * * *"))
                 .body("paused", equalTo(false));
+    }
+
+    @Test
+    void aTenantOverItsRequestRateIs429WithRetryAfterAndOthersAreNotSlowed() {
+        String slow = key("slow", Scope.RUNS_READ);
+        String other = key("other-fast", Scope.RUNS_READ);
+        int admitted = 0;
+        io.restassured.response.Response refused = null;
+        for (int i = 0; i < 20 && refused == null; i++) { // a burst of 3, then 1 a second: the 5th comes too soon
+            io.restassured.response.Response r = as(slow).get("/api/runs");
+            if (r.statusCode() == 429) {
+                refused = r;
+            } else {
+                assertThat(r.statusCode()).isEqualTo(200);
+                admitted++;
+            }
+        }
+        assertThat(admitted).isBetween(3, 5);
+        assertThat(refused).as("a request over the rate").isNotNull();
+        assertThat(refused.contentType()).startsWith(PROBLEM);
+        assertThat(refused.header("Retry-After")).isEqualTo("1");
+        assertThat(refused.jsonPath().getString("detail")).contains("tenant slow", "1 per second");
+        // another tenant is not slowed, and neither is an unknown key (refused before it is counted against anyone)
+        as(other).get("/api/runs").then().statusCode(200);
+        given().get("/api/runs").then().statusCode(401);
+        // the SSE route counts too
+        as(slow).get("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/events").then().statusCode(429)
+                .header("Retry-After", "1");
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(250))
+                .until(() -> as(slow).get("/api/runs").statusCode() == 200);
+    }
+
+    @Test
+    void aTenantHoldsNoMoreEventStreamsThanItMay() throws Exception {
+        String narrow = key("narrow", Scope.RUNS_READ, Scope.RUNS_WRITE);
+        String run = submit(narrow); // no worker here: it stays queued, so its stream stays open
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest follow = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/api/runs/" + run + "/events"))
+                .header("Authorization", "Bearer " + narrow).build();
+        java.net.http.HttpResponse<java.io.InputStream> first = http.send(follow,
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(first.statusCode()).isEqualTo(200);
+        as(narrow).get("/api/runs/" + run + "/events").then().statusCode(429).contentType(PROBLEM)
+                .header("Retry-After", "1").body("detail", containsString("holds 1 event streams"));
+        as(narrow).get("/api/runs/" + run).then().statusCode(200); // only streams are limited
+
+        first.body().close(); // the client goes: its slot is free again
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            java.net.http.HttpResponse<java.io.InputStream> again = http.send(follow,
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            again.body().close();
+            return again.statusCode() == 200;
+        });
     }
 
     @Test

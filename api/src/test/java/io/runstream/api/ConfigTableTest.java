@@ -27,6 +27,12 @@ class ConfigTableTest {
     }
 
     @Test
+    void theLimitsAreInTheReadmeWithTheirDefaults() throws Exception {
+        assertThat(ConfigTable.readme(README, "RUNSTREAM_LIMITS_"))
+                .isEqualTo(ConfigTable.settings(io.runstream.api.limit.LimitsConfig.class));
+    }
+
+    @Test
     void theSettingsBothAppsReadAreInTheReadmeWithTheirDefaults() throws Exception {
         Map<String, String> rows = new TreeMap<>(ConfigTable.readme(README, "RUNSTREAM_KEY_PREFIX"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_EVENTS_"));

@@ -46,7 +46,9 @@ class AuthEndToEndTest {
     static void start() throws Exception {
         threads = Executors.newVirtualThreadPerTaskExecutor();
         apps = new AppProcesses("auth");
-        apps.start(Map.of("RUNSTREAM_AUTH_READ_TOKEN_TTL", "4s"));
+        apps.start(Map.of("RUNSTREAM_AUTH_READ_TOKEN_TTL", "4s",
+                "RUNSTREAM_LIMITS_TENANTS__THROTTLED__REQUESTS_PER_SECOND", "2",
+                "RUNSTREAM_LIMITS_TENANTS__THROTTLED__BURST", "4"));
         replicaPort = apps.startApiReplica(Map.of());
     }
 
@@ -117,6 +119,35 @@ class AuthEndToEndTest {
         String admin = createKey("counting", "admin");
         JsonNode page = RunstreamClient.JSON.readTree(send(admin, "GET", "/api/runs", null).body());
         assertThat(page.get("items")).isEmpty();
+    }
+
+    /** A tenant over its request rate is told 429 and when to retry; then it may; another tenant never noticed. */
+    @Test
+    void aTenantOverItsRateIs429WithRetryAfter() throws Exception {
+        String throttled = createKey("throttled", "runs:read,runs:write");
+        String neighbour = createKey("neighbour", "runs:read");
+        HttpResponse<String> refused = null;
+        int admitted = 0;
+        for (int i = 0; i < 50 && refused == null; i++) { // 4 at once, then 2 a second
+            HttpResponse<String> r = i % 2 == 0 ? send(throttled, "GET", "/api/runs", null)
+                    : send(throttled, "POST", "/api/runs", "{\"pipeline\":\"echo\",\"input\":{}}");
+            if (r.statusCode() == 429) {
+                refused = r;
+            } else {
+                assertThat(r.statusCode()).as(r.body()).isIn(200, 202);
+                admitted++;
+                assertThat(send(neighbour, "GET", "/api/runs", null).statusCode()).isEqualTo(200);
+            }
+        }
+        assertThat(refused).as("a request over the rate").isNotNull();
+        assertThat(admitted).isGreaterThanOrEqualTo(4);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(refused.body()).contains("\"status\":429", "tenant throttled");
+        long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+        assertThat(retryAfter).isBetween(1L, 2L);
+        assertThat(send(neighbour, "GET", "/api/runs", null).statusCode()).isEqualTo(200);
+        Awaitility.await().pollDelay(Duration.ofSeconds(retryAfter)).atMost(Duration.ofSeconds(retryAfter + 3))
+                .until(() -> send(throttled, "GET", "/api/runs", null).statusCode() == 200);
     }
 
     @Test

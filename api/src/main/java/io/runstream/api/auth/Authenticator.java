@@ -33,28 +33,38 @@ public class Authenticator {
         this.config = config;
     }
 
-    /** A request refused before it reaches its endpoint: 401 or 403, with its {@code WWW-Authenticate} challenge. */
+    /**
+     * A request refused before it reaches its endpoint, with the header that says what to do about it: 401 or 403
+     * with its {@code WWW-Authenticate} challenge, 429 with {@code Retry-After}.
+     */
     public static final class Refused extends RuntimeException {
 
         private final Problem problem;
-        private final String challenge;
+        private final String header;
+        private final String value;
 
         Refused(Problem problem, String challenge) {
+            this(problem, "WWW-Authenticate", challenge);
+        }
+
+        public Refused(Problem problem, String header, String value) {
             super(problem.detail(), null, false, false);
             this.problem = problem;
-            this.challenge = challenge;
+            this.header = header;
+            this.value = value;
         }
 
         public Problem problem() {
             return problem;
         }
 
-        public String challenge() {
-            return challenge;
+        /** Puts its header on {@code response} (a Vert.x route's). */
+        public void addHeaderTo(io.vertx.core.http.HttpServerResponse response) {
+            response.putHeader(header, value);
         }
 
         public Response toResponse() {
-            return problem.toResponse().header("WWW-Authenticate", challenge).build();
+            return problem.toResponse().header(header, value).build();
         }
     }
 

@@ -90,12 +90,20 @@ public class RunEventHub {
     /**
      * Streams run {@code snapshot.id()}'s events to {@code response}, after {@code lastEventId}
      * ({@link EntryId#START}: from the start), until {@code end}. Called on the connection's event loop.
+     *
+     * @param ended called when the response has ended or its connection closed (perhaps twice: it must not mind)
      */
-    void follow(RunView snapshot, EntryId lastEventId, HttpServerResponse response) {
+    void follow(RunView snapshot, EntryId lastEventId, HttpServerResponse response, Runnable ended) {
         Context connection = ((ContextInternal) io.vertx.core.Vertx.currentContext()).unwrap();
         SseClient client = new SseClient(connection, response, lastEventId);
-        response.closeHandler(v -> release(client));
-        response.endHandler(v -> release(client));
+        response.closeHandler(v -> {
+            release(client);
+            ended.run();
+        });
+        response.endHandler(v -> {
+            release(client);
+            ended.run();
+        });
         join(client, snapshot, lastEventId);
     }
 

@@ -4,6 +4,8 @@ import io.runstream.api.auth.Authenticator;
 import io.runstream.api.auth.Caller;
 import io.runstream.api.auth.ReadTokens;
 import io.runstream.auth.Scope;
+import io.runstream.api.limit.TenantLimits;
+import io.runstream.api.run.RunView;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -20,6 +22,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -39,10 +43,12 @@ public class RunEventsRoute {
 
     private final Authenticator authenticator;
     private final ReadTokens tokens;
+    private final TenantLimits limits;
 
     public RunEventsRoute(RunEventHub hub, RunQueries snapshots, ObjectMapper json, ApiConfig config,
-                          Authenticator authenticator, ReadTokens tokens) {
+                          Authenticator authenticator, ReadTokens tokens, TenantLimits limits) {
         this.authenticator = authenticator;
+        this.limits = limits;
         this.tokens = tokens;
         this.hub = hub;
         this.snapshots = snapshots;
@@ -78,7 +84,10 @@ public class RunEventsRoute {
         String token = ctx.request().getParam("token");
         Uni<Caller> caller = token != null ? tokens.caller(token, id)
                 : authenticator.caller(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
-        caller.chain(c -> snapshots.get(id, c.require(Scope.RUNS_READ).tenant())).subscribe().with(run -> {
+        caller.invoke(c -> limits.admit(c.tenant()))
+                .chain(c -> snapshots.get(id, c.require(Scope.RUNS_READ).tenant()).map(run -> Map.entry(c.tenant(), run)))
+                .subscribe().with(found -> {
+            Optional<RunView> run = found.getValue();
             if (run.isEmpty()) {
                 problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + id + " does not exist"));
                 return;
@@ -87,16 +96,24 @@ public class RunEventsRoute {
             if (response.closed()) {
                 return;
             }
+            Runnable closed;
+            try {
+                closed = limits.openStream(found.getKey());
+            } catch (Authenticator.Refused refused) {
+                refused.addHeaderTo(response);
+                problem(ctx, refused.problem());
+                return;
+            }
             response.setChunked(true)
                     .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                     .putHeader("Cache-Control", "no-cache")
                     .putHeader("X-Accel-Buffering", "no")
                     .setStatusCode(200);
             response.write(": run " + id + "\n\n");
-            hub.follow(run.get(), cursor, response);
+            hub.follow(run.get(), cursor, response, closed);
         }, failure -> {
             if (failure instanceof Authenticator.Refused refused) {
-                ctx.response().putHeader("WWW-Authenticate", refused.challenge());
+                refused.addHeaderTo(ctx.response());
                 problem(ctx, refused.problem());
             } else if (failure instanceof UnavailableException unavailable) {
                 LOG.warnf("Answering 503: %s", unavailable.getMessage());

@@ -1,0 +1,116 @@
+package io.runstream.api.limit;
+
+import io.runstream.api.auth.Authenticator;
+import io.runstream.api.problem.Problem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Per-tenant limits of this replica: a request rate ({@link #admit}) and concurrent SSE streams ({@link #openStream}).
+ *
+ * <h2>Threads</h2>
+ * No locks: each tenant's rate is one {@link AtomicLong} updated by compare-and-set (the generic cell rate
+ * algorithm: the time at which the tenant's bucket would be empty again), its streams one {@link AtomicInteger}; both
+ * are called on event loops and never wait. Tenants are few (one per key's tenant), so the maps only grow with them.
+ */
+@ApplicationScoped
+public class TenantLimits {
+
+    private final LimitsConfig config;
+    private final Map<String, Rate> rates = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
+
+    public TenantLimits(LimitsConfig config) {
+        this.config = config;
+    }
+
+    /** Counts one request of {@code tenant}; fails with a 429 {@link Authenticator.Refused} over its rate. */
+    public void admit(String tenant) {
+        long waitNanos = rates.computeIfAbsent(tenant, this::rate).take(System.nanoTime());
+        if (waitNanos > 0) {
+            long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + TimeUnit.SECONDS.toNanos(1) - 1));
+            throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "tenant " + tenant
+                    + " is over its request rate on this replica (" + limit(tenant, LimitsConfig.Tenant::requestsPerSecond,
+                    config.requestsPerSecond()) + " per second): retry after " + seconds + " s"),
+                    "Retry-After", Long.toString(seconds));
+        }
+    }
+
+    /**
+     * Opens one SSE stream of {@code tenant}; fails with a 429 {@link Authenticator.Refused} when it holds all it may.
+     *
+     * @return what to call when the stream ends (once; later calls do nothing)
+     */
+    public Runnable openStream(String tenant) {
+        int max = limit(tenant, LimitsConfig.Tenant::sseConnections, config.sseConnections());
+        AtomicInteger open = streams.computeIfAbsent(tenant, t -> new AtomicInteger());
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "tenant " + tenant
+                    + " holds " + max + " event streams on this replica, all it may: close one, or retry later"),
+                    "Retry-After", "1");
+        }
+        AtomicBoolean closed = new AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                open.decrementAndGet();
+            }
+        };
+    }
+
+    /** The SSE streams {@code tenant} holds open on this replica now. */
+    public int openStreams(String tenant) {
+        AtomicInteger open = streams.get(tenant);
+        return open == null ? 0 : open.get();
+    }
+
+    private Rate rate(String tenant) {
+        int perSecond = limit(tenant, LimitsConfig.Tenant::requestsPerSecond, config.requestsPerSecond());
+        int burst = limit(tenant, LimitsConfig.Tenant::burst, config.burst());
+        return new Rate(TimeUnit.SECONDS.toNanos(1) / perSecond, burst);
+    }
+
+    private int limit(String tenant, java.util.function.Function<LimitsConfig.Tenant, java.util.OptionalInt> setting,
+                      int otherwise) {
+        LimitsConfig.Tenant own = config.tenants().get(tenant);
+        return own == null ? otherwise : setting.apply(own).orElse(otherwise);
+    }
+
+    /**
+     * A rate of one request per {@code intervalNanos} with {@code burst} at once: {@code emptyAt} is when the bucket
+     * would be full again (the "theoretical arrival time"); a request fits while that is at most {@code burst - 1}
+     * intervals ahead of now, and moves it one interval on.
+     */
+    static final class Rate {
+        private final long intervalNanos;
+        private final long toleranceNanos;
+        private final AtomicLong emptyAt = new AtomicLong(Long.MIN_VALUE);
+
+        Rate(long intervalNanos, int burst) {
+            this.intervalNanos = Math.max(1, intervalNanos);
+            this.toleranceNanos = this.intervalNanos * (burst - 1L);
+        }
+
+        /** Takes one request at {@code now}: 0 when it fits, else how long until one would. */
+        long take(long now) {
+            while (true) {
+                long at = emptyAt.get();
+                long from = at == Long.MIN_VALUE || at - now < 0 ? now : at;
+                long ahead = from - now;
+                if (ahead > toleranceNanos) {
+                    return ahead - toleranceNanos;
+                }
+                if (emptyAt.compareAndSet(at, from + intervalNanos)) {
+                    return 0;
+                }
+            }
+        }
+    }
+}
