@@ -93,6 +93,30 @@ class StrictInputTest {
                 "application/json");
     }
 
+    /** Found by the fuzz test: each of these was accepted (202 or 200), the first two recording a run. */
+    @Test
+    void malformedTypesEmptyKeysAndRepeatedParametersAreRefused() {
+        refused("POST", "/api/runs", "application/json;;;=", json("{\"pipeline\":\"echo\"}"), 415, "malformed");
+        refused("POST", "/api/runs", "application/json; charset", json("{\"pipeline\":\"echo\"}"), 415, "malformed");
+        fixture.assertNothingChanges(() -> {
+            Answer answer = exchange("POST", "/api/runs", "application/json", json("{\"pipeline\":\"echo\"}"),
+                    "localhost", "Idempotency-Key: \r\n");
+            assertThat(answer.status).as(answer.text).isEqualTo(400);
+            assertThat(answer.text).contains("Idempotency-Key must be 1 to 255");
+            Answer twice = exchange("POST", "/api/runs", "application/json", json("{\"pipeline\":\"echo\"}"),
+                    "localhost", "Idempotency-Key: a\r\nIdempotency-Key: b\r\n");
+            assertThat(twice.status).as(twice.text).isEqualTo(400);
+            assertThat(twice.text).contains("given 2 times");
+        });
+        for (String query : new String[] {"limit=10&limit=x", "status=completed&status=bogus"}) {
+            Answer answer = exchange("GET", "/api/runs?" + query, null, null);
+            assertThat(answer.status).as(query + ": " + answer.text).isEqualTo(400);
+            assertThat(answer.text).contains("application/problem+json").contains("times: give it once");
+        }
+        Answer events = exchange("GET", "/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/events?token=a&token=b", null, null);
+        assertThat(events.status).as(events.text).isEqualTo(400);
+    }
+
     @Test
     void aFormCannotCancelARun() {
         String id = given().contentType("application/json").body("{\"pipeline\":\"echo\"}").post("/api/runs")

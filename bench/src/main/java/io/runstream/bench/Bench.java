@@ -3,6 +3,7 @@ package io.runstream.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runstream.local.AppProcesses;
+import io.runstream.local.Fuzzer;
 import io.runstream.local.LocalInfrastructure;
 import io.runstream.local.SseRecorder;
 import io.runstream.local.SseRecorder.Event;
@@ -54,7 +55,7 @@ import java.util.stream.Collectors;
 public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
-            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start",
+            "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start", "fuzz",
             "schedule-tick");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
@@ -99,6 +100,7 @@ public final class Bench {
             case "priority-jump" -> List.of(line(name, priorityJump()));
             case "delayed-start" -> List.of(line(name, delayedStart()));
             case "schedule-tick" -> List.of(line(name, scheduleTick()));
+            case "fuzz" -> List.of(line(name, fuzz()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
         lines.forEach(out::println);
@@ -141,6 +143,41 @@ public final class Bench {
         return Files.readAllLines(log).stream().filter(l -> l.startsWith("system=runstream path=queue")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the queue-layer benchmark exited with " + app.exitValue()
                         + " and no result; see " + log));
+    }
+
+    // --- hostile requests ---------------------------------------------------------------------------------------
+
+    /**
+     * The long fuzz run (issue 14): {@code -Dbench.fuzz.requests} (default 100,000; smoke 2,000) malformed and hostile
+     * requests ({@link Fuzzer}, seed {@code -Dbench.fuzz.seed}) over 16 connections to the packaged api, auth on.
+     * Reports the answers by status, those outside 4xx, the hangs (no answer in 10 s), whether anything was recorded,
+     * and whether the api is still ready and serves a run after.
+     */
+    private Map<String, Object> fuzz() throws Exception {
+        int requests = smoke ? 2_000 : Integer.getInteger("bench.fuzz.requests", 100_000);
+        long seed = Long.getLong("bench.fuzz.seed", System.currentTimeMillis());
+        try (AppProcesses apps = apps("fuzz")) {
+            apps.start(Map.of("RUNSTREAM_WORKERS_HEARTBEAT_INTERVAL", "1s"));
+            Fuzzer.Keys keys = Fuzzer.prepare(apps);
+            Map<String, Long> before = apps.footprint();
+            Fuzzer.Report report = new Fuzzer("127.0.0.1", apps.apiPort, keys, seed).run(requests, 16);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("requests", report.sent());
+            r.put("seed", seed);
+            r.put("seconds", report.seconds100() / 100.0);
+            r.put("requests_per_s", report.rate());
+            r.put("hangs", report.hangs());
+            r.put("outside_4xx", report.outside4xx());
+            report.byStatus().forEach((status, n) -> r.put(status < 0 ? "closed_unanswered" : "status_" + status, n));
+            r.put("recorded_nothing", apps.footprint().equals(before));
+            r.put("ready_after", apps.apiReadiness() == 200);
+            String after = submit(apps, "echo", "{}").get(30, TimeUnit.SECONDS);
+            awaitRuns(apps, 1, "id = '" + after + "' AND status = 'completed'");
+            r.put("served_after", true);
+            r.put("api_rss_mib", apps.apiRssMib());
+            report.samples().forEach(sample -> out.println("# " + sample));
+            return r;
+        }
     }
 
     // --- full path ----------------------------------------------------------------------------------------------

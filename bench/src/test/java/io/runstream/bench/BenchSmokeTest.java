@@ -68,6 +68,12 @@ class BenchSmokeTest {
     }
 
     @Test
+    void theFuzzRunCountsEveryAnswerAndChecksTheApiAfter() throws Exception {
+        assertThat(bench.run("fuzz").getFirst()).contains("requests=2000", "hangs=0", "outside_4xx=0",
+                "recorded_nothing=true", "ready_after=true", "served_after=true");
+    }
+
+    @Test
     void moreWorkersDrainABacklogFaster() throws Exception {
         String line = bench.run("scaling").getFirst();
         assertThat(line).contains("lag_after=0").containsPattern("three_workers_runs_per_s=\\d+\\.\\d+");

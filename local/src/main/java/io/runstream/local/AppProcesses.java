@@ -228,6 +228,30 @@ public final class AppProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * What the apps have recorded, counted: rows of runs, schedules, keys and the outbox in PostgreSQL, and the
+     * run and queue keys in Redis. Two equal footprints around a request mean it wrote nothing.
+     */
+    public Map<String, Long> footprint() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        try (java.sql.Connection db = LocalInfrastructure.connect(infra.jdbcUrl(database), infra.username(),
+                infra.password()); java.sql.Statement statement = db.createStatement()) {
+            for (String table : java.util.List.of("runs", "schedules", "api_keys", "outbox")) {
+                try (java.sql.ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+                    rows.next();
+                    counts.put(table, rows.getLong(1));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot count what " + database + " holds: " + e.getMessage(), e);
+        }
+        try (Jedis jedis = new Jedis(URI.create(infra.redisUri()))) {
+            counts.put("redis run keys", (long) jedis.keys(keyPrefix + ":{run:*").size());
+            counts.put("redis queue keys", (long) jedis.keys(keyPrefix + ":{q:*").size());
+        }
+        return counts;
+    }
+
     public URI api(String path) {
         return URI.create("http://127.0.0.1:" + apiPort + path);
     }

@@ -12,7 +12,8 @@ import java.util.Optional;
  * Every request that may change something ({@code POST}, {@code PUT}, {@code PATCH}, {@code DELETE}) either sends
  * no body and no {@code Content-Type}, or a body declared {@code application/json} in UTF-8. Anything else is 415
  * before a resource sees it: an empty or missing type on a body, another charset (the api would otherwise read
- * Latin-1 bytes as UTF-8), and the types an HTML form can send without a script ({@code
+ * Latin-1 bytes as UTF-8), a type whose parameters are not {@code name=value} ({@code application/json;;;=}), and
+ * the types an HTML form can send without a script ({@code
  * application/x-www-form-urlencoded}, {@code multipart/form-data}, {@code text/plain}) — so a page on another site
  * cannot cancel a run by posting a form.
  */
@@ -40,7 +41,11 @@ public class ContentTypeFilter {
         for (int i = 1; i < parts.length; i++) {
             String parameter = parts[i].trim();
             int equals = parameter.indexOf('=');
-            if (equals > 0 && parameter.substring(0, equals).trim().equalsIgnoreCase("charset")) {
+            if (equals <= 0 || equals == parameter.length() - 1 || type.trim().endsWith(";")) {
+                return refuse("Content-Type is malformed: each parameter after ';' must be name=value; was '"
+                        + type.trim() + "'");
+            }
+            if (parameter.substring(0, equals).trim().equalsIgnoreCase("charset")) {
                 String charset = parameter.substring(equals + 1).trim().replace("\"", "");
                 if (!charset.equalsIgnoreCase("utf-8")) {
                     return refuse("the body must be UTF-8 JSON: charset was '" + charset + "'");

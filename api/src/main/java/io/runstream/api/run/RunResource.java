@@ -12,7 +12,6 @@ import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -53,10 +52,10 @@ public class RunResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> submit(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey,
-                                @Context RoutingContext routing) {
+    public Uni<Response> submit(byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         SubmitRequest request = SubmitRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
+        String idempotencyKey = idempotencyKey(routing);
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ProblemException.badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
@@ -73,15 +72,28 @@ public class RunResource {
     @POST
     @Path("batch")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> submitBatch(byte[] body, @HeaderParam("Idempotency-Key") String idempotencyKey,
-                                     @Context RoutingContext routing) {
+    public Uni<Response> submitBatch(byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
-        if (idempotencyKey != null) {
+        if (idempotencyKey(routing) != null) {
             throw ProblemException.badRequest("Idempotency-Key is not taken by a batch submit: submit a run that "
                     + "needs one alone, with POST /api/runs");
         }
         List<SubmitRequest> requests = BatchRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
         return runs.submitAll(requests, caller.tenant()).map(views -> Response.accepted(new BatchRequest.Accepted(views)).build());
+    }
+
+    /**
+     * The request's {@code Idempotency-Key} as sent — an empty one included (a framework's header parameter would
+     * make it absent, and the run would be submitted without one) — or null without one.
+     *
+     * @throws ProblemException 400 when it is given more than once
+     */
+    private static String idempotencyKey(RoutingContext routing) {
+        List<String> sent = routing.request().headers().getAll("Idempotency-Key");
+        if (sent.size() > 1) {
+            throw ProblemException.badRequest("Idempotency-Key is given " + sent.size() + " times: give it once");
+        }
+        return sent.isEmpty() ? null : sent.getFirst();
     }
 
     /** The run, or 404. */

@@ -69,6 +69,11 @@ public class RunEventsRoute {
             problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + rawId + " does not exist"));
             return;
         }
+        Optional<Problem> repeated = io.runstream.api.problem.RepeatedQueryFilter.repeated(ctx.queryParams());
+        if (repeated.isPresent()) {
+            problem(ctx, repeated.get());
+            return;
+        }
         String lastEventId = ctx.request().getHeader("Last-Event-ID");
         if (lastEventId == null || lastEventId.isBlank()) {
             lastEventId = ctx.request().getParam("lastEventId");
