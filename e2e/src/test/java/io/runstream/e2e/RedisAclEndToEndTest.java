@@ -165,7 +165,8 @@ class RedisAclEndToEndTest {
         for (String app : List.of("api", "worker")) {
             assertThat(Files.readString(apps.log(app))).as(app + " log")
                     .doesNotContain("NOPERM").doesNotContain("NOAUTH").doesNotContain("WRONGPASS")
-                    .doesNotContain("Cannot subscribe").doesNotContain("Uncaught exception");
+                    .doesNotContain("Cannot subscribe").doesNotContain("Uncaught exception")
+                    .as(app + " log: no Redis password").doesNotContain(API_PASSWORD).doesNotContain(WORKER_PASSWORD);
         }
         assertThat(apps.infra.redisCommand("ACL", "LOG")).as("Redis' log of refusals").isEqualTo("*0");
     }
