@@ -98,6 +98,7 @@ class StrictInputTest {
     void malformedTypesEmptyKeysAndRepeatedParametersAreRefused() {
         refused("POST", "/api/runs", "application/json;;;=", json("{\"pipeline\":\"echo\"}"), 415, "malformed");
         refused("POST", "/api/runs", "application/json; charset", json("{\"pipeline\":\"echo\"}"), 415, "malformed");
+        refused("POST", "/api/runs", "application/json;", json("{\"pipeline\":\"echo\"}"), 415, "malformed");
         fixture.assertNothingChanges(() -> {
             Answer answer = exchange("POST", "/api/runs", "application/json", json("{\"pipeline\":\"echo\"}"),
                     "localhost", "Idempotency-Key: \r\n");

@@ -65,12 +65,6 @@ public class TenantLimits {
         };
     }
 
-    /** The SSE streams {@code tenant} holds open on this replica now. */
-    public int openStreams(String tenant) {
-        AtomicInteger open = streams.get(tenant);
-        return open == null ? 0 : open.get();
-    }
-
     private Rate rate(String tenant) {
         int perSecond = limit(tenant, LimitsConfig.Tenant::requestsPerSecond, config.requestsPerSecond());
         int burst = limit(tenant, LimitsConfig.Tenant::burst, config.burst());

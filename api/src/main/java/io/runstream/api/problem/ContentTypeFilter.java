@@ -33,7 +33,7 @@ public class ContentTypeFilter {
                     ? refuse("a body needs Content-Type: application/json; this request has a body and no type")
                     : Optional.empty();
         }
-        String[] parts = type.split(";");
+        String[] parts = type.split(";", -1); // -1: a trailing ';' leaves an empty parameter, which is refused
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals(JSON)) {
             return refuse("the body must be JSON: send Content-Type: application/json; was '" + type.trim() + "'");
@@ -41,7 +41,7 @@ public class ContentTypeFilter {
         for (int i = 1; i < parts.length; i++) {
             String parameter = parts[i].trim();
             int equals = parameter.indexOf('=');
-            if (equals <= 0 || equals == parameter.length() - 1 || type.trim().endsWith(";")) {
+            if (equals <= 0 || equals == parameter.length() - 1) {
                 return refuse("Content-Type is malformed: each parameter after ';' must be name=value; was '"
                         + type.trim() + "'");
             }

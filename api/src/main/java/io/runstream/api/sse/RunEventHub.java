@@ -96,14 +96,12 @@ public class RunEventHub {
     void follow(RunView snapshot, EntryId lastEventId, HttpServerResponse response, Runnable ended) {
         Context connection = ((ContextInternal) io.vertx.core.Vertx.currentContext()).unwrap();
         SseClient client = new SseClient(connection, response, lastEventId);
-        response.closeHandler(v -> {
+        io.vertx.core.Handler<Void> gone = v -> {
             release(client);
             ended.run();
-        });
-        response.endHandler(v -> {
-            release(client);
-            ended.run();
-        });
+        };
+        response.closeHandler(gone);
+        response.endHandler(gone);
         join(client, snapshot, lastEventId);
     }
 
