@@ -38,16 +38,17 @@ cleanup() {
   redis-cli --scan --pattern "$prefix:*" | xargs -r -n 500 redis-cli unlink >/dev/null
 }
 trap cleanup EXIT
-start_app() { # app port [extra env...]: starts it and waits until ready; prints its pid
-  local app=$1 port=$2
+start_app() { # app port [extra env...]: starts it (API on port, health on a free one) and waits until ready; prints its pid
+  local app=$1 port=$2 management
+  management=$(free_port)
   shift 2
-  env QUARKUS_HTTP_PORT="$port" QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
+  env QUARKUS_HTTP_PORT="$port" QUARKUS_MANAGEMENT_PORT="$management" QUARKUS_DATASOURCE_REACTIVE_URL="postgresql://127.0.0.1:5432/$db" \
     QUARKUS_DATASOURCE_USERNAME=postgres \
     RUNSTREAM_KEY_PREFIX="$prefix" "$@" "$runstream_jdk/bin/java" -jar "$root/$app/target/quarkus-app/quarkus-run.jar" \
     > "$out/$app.log" 2>&1 &
   local pid=$!
   for _ in $(seq 600); do
-    if curl -sf "http://127.0.0.1:$port/q/health/ready" >/dev/null; then echo "$pid"; return; fi
+    if curl -sf "http://127.0.0.1:$management/q/health/ready" >/dev/null; then echo "$pid"; return; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

@@ -23,7 +23,7 @@ export RUNSTREAM_KEY_PREFIX=runstream-startup
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 for app in api worker; do
-  port=$([ "$app" = api ] && echo 18180 || echo 18181)
+  port=$([ "$app" = api ] && echo 18180 || echo 18181) # its management port, where /q/health is
   runner=$(ls "$app"/target/runstream-"$app"-*-runner 2>/dev/null | head -1 || true)
   if [ "$NATIVE" = 1 ] && [ -z "$runner" ]; then echo "$app: no native executable, skipped"; continue; fi
   : > "/tmp/startup-$app.tsv"
@@ -31,9 +31,9 @@ for app in api worker; do
     log=$(mktemp)
     t0=$(date +%s%N)
     if [ "$NATIVE" = 1 ]; then
-      QUARKUS_HTTP_PORT=$port "$runner" > "$log" 2>&1 &
+      QUARKUS_HTTP_PORT=18182 QUARKUS_MANAGEMENT_PORT=$port "$runner" > "$log" 2>&1 &
     else
-      QUARKUS_HTTP_PORT=$port JAVA="$java" deploy/jvm-app.sh "$app/target/quarkus-app" $JVM_OPTS > "$log" 2>&1 &
+      QUARKUS_HTTP_PORT=18182 QUARKUS_MANAGEMENT_PORT=$port JAVA="$java" deploy/jvm-app.sh "$app/target/quarkus-app" $JVM_OPTS > "$log" 2>&1 &
     fi
     pid=$!
     until curl -fs "localhost:$port/q/health/ready" > /dev/null 2>&1; do

@@ -14,6 +14,7 @@ import java.sql.PreparedStatement;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,7 +95,15 @@ class ApiIT {
 
     @Test
     void isReadyWithRedisAndPostgres() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().port(managementTestPort()).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void healthAndMetricsAreOnTheManagementPortOnly() {
+        given().port(managementTestPort()).get("/q/metrics").then().statusCode(200).body(containsString("jvm_"));
+        for (String path : java.util.List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/info")) {
+            given().get(path).then().statusCode(404).contentType("application/problem+json");
+        }
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -48,7 +49,9 @@ class AuthApiTest {
             return Map.of("runstream.auth.enabled", "true", "runstream.auth.read-token-ttl", "3s",
                     "runstream.limits.tenants.\"slow\".requests-per-second", "1",
                     "runstream.limits.tenants.\"slow\".burst", "3",
-                    "runstream.limits.tenants.\"narrow\".sse-connections", "1");
+                    "runstream.limits.tenants.\"narrow\".sse-connections", "1",
+                    "runstream.limits.tenants.\"busy\".runs-in-flight", "3",
+                    "runstream.limits.sse-connections-per-client", "3");
         }
     }
 
@@ -100,7 +103,7 @@ class AuthApiTest {
         String real = key("acme", Scope.ADMIN);
         as(real.substring(0, real.length() - 4) + "AAAA").get("/api/runs").then().statusCode(401);
         as(real).get("/api/runs").then().statusCode(200);
-        given().get("/q/health/live").then().statusCode(200);
+        given().port(managementTestPort()).get("/q/health/live").then().statusCode(200);
     }
 
     @Test
@@ -230,6 +233,71 @@ class AuthApiTest {
             again.body().close();
             return again.statusCode() == 200;
         });
+    }
+
+    @Test
+    void aTenantHasNoMoreRunsInFlightThanItMayAndABatchOverItRecordsNothing() {
+        String busy = key("busy", Scope.RUNS_READ, Scope.RUNS_WRITE, Scope.RUNS_CANCEL);
+        String first = submit(busy); // no worker here: its runs stay queued
+        submit(busy);
+        fixture.assertNothingChanges(() -> as(busy).contentType(ContentType.JSON)
+                .body("{\"runs\":[{\"pipeline\":\"echo\"},{\"pipeline\":\"echo\"}]}").post("/api/runs/batch")
+                .then().statusCode(429).contentType(PROBLEM).header("Retry-After", "1")
+                .body("detail", containsString("tenant busy has 2 runs queued or running")));
+        submit(busy);
+        fixture.assertNothingChanges(() -> as(busy).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}")
+                .post("/api/runs").then().statusCode(429).body("detail", containsString("limit of 3")));
+        submit(key("acme", Scope.RUNS_WRITE)); // another tenant is not held back
+        // PostgreSQL's count holds across recounts; a run that ends makes room for one more
+        Awaitility.await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        as(busy).contentType(ContentType.JSON).body("{\"pipeline\":\"echo\"}").post("/api/runs").then().statusCode(429);
+        as(busy).contentType(ContentType.JSON).post("/api/runs/" + first + "/cancel").then().statusCode(202);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> as(busy).contentType(ContentType.JSON)
+                .body("{\"pipeline\":\"echo\"}").post("/api/runs").statusCode() == 202);
+    }
+
+    @Test
+    void aClientHoldsNoMoreEventStreamsThanItMayWhateverItsTenants() throws Exception {
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+            for (String tenant : List.of("c1", "c2", "c3")) {
+                String reader = key(tenant, Scope.RUNS_READ, Scope.RUNS_WRITE);
+                held.add(follow("127.0.0.1", submit(reader), reader));
+                assertThat(statusLine(held.getLast())).contains(" 200 ");
+            }
+            String fourth = key("c4", Scope.RUNS_READ, Scope.RUNS_WRITE);
+            String own = submit(fourth);
+            java.net.Socket refused = follow("127.0.0.1", own, fourth);
+            held.add(refused);
+            assertThat(statusLine(refused)).contains(" 429 ");
+            java.net.Socket elsewhere = follow("127.0.0.2", own, fourth);
+            held.add(elsewhere);
+            assertThat(statusLine(elsewhere)).as("another client").contains(" 200 ");
+        } finally {
+            for (java.net.Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Opens the event stream of {@code run} from local address {@code from}, over a socket of its own. */
+    private static java.net.Socket follow(String from, String run, String key) throws java.io.IOException {
+        java.net.Socket socket = new java.net.Socket();
+        socket.bind(new java.net.InetSocketAddress(from, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", io.restassured.RestAssured.port), 2_000);
+        socket.setSoTimeout(5_000);
+        socket.getOutputStream().write(("GET /api/runs/" + run + "/events HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + key + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    private static String statusLine(java.net.Socket socket) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        java.io.InputStream in = socket.getInputStream();
+        for (int c; (c = in.read()) != -1 && c != '\n'; ) {
+            line.append((char) c);
+        }
+        return line.toString();
     }
 
     @Test

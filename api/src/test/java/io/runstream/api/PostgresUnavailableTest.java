@@ -8,6 +8,7 @@ import io.runstream.local.RunstreamTestResource;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -38,6 +39,6 @@ class PostgresUnavailableTest {
 
     @Test
     void readinessIsDown() {
-        given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
+        given().port(managementTestPort()).get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
     }
 }

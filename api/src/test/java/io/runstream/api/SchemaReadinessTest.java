@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 
 import static io.restassured.RestAssured.given;
+import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
@@ -30,13 +31,13 @@ class SchemaReadinessTest {
 
     @Test
     void notReadyUntilTheSchemaIsMigratedThenReady() {
-        given().get("/q/health/ready").then().statusCode(503)
+        given().port(managementTestPort()).get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'PostgreSQL schema' }.status", org.hamcrest.Matchers.is("DOWN"))
                 .body("checks.find { it.name == 'PostgreSQL schema' }.data.reason", containsString("runstream-migrate"));
 
         LocalInfrastructure.shared().migrate(URI.create(database).getPath().substring(1));
 
-        await().untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200)
+        await().untilAsserted(() -> given().port(managementTestPort()).get("/q/health/ready").then().statusCode(200)
                 .body("checks.name", hasItem("PostgreSQL schema")));
     }
 }

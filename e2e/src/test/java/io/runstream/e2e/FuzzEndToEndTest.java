@@ -54,13 +54,13 @@ class FuzzEndToEndTest {
         assertThat(report.hangs()).as(report.toString()).isZero();
         assertThat(report.outside4xx()).as(report.toString()).isZero();
         assertThat(apps.footprint()).as("what the apps hold, after as before").isEqualTo(before);
-        assertThat(apps.plainHttp.send(HttpRequest.newBuilder(apps.api("/q/health/ready")).build(),
+        assertThat(apps.plainHttp.send(HttpRequest.newBuilder(apps.apiManagement("/q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         String run = client.submit("echo", "{\"after\":\"fuzz\"}");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> client.status(run).equals("completed"));
         // hostile paths made no time series of their own: the uri label is always a route's template
-        String metrics = apps.plainHttp.send(HttpRequest.newBuilder(apps.api("/q/metrics")).build(),
+        String metrics = apps.plainHttp.send(HttpRequest.newBuilder(apps.apiManagement("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         java.util.Set<String> uris = new java.util.TreeSet<>();
         java.util.regex.Matcher uri = java.util.regex.Pattern.compile("http_server_requests_seconds_count\\{[^}]*uri=\"([^\"]*)\"")

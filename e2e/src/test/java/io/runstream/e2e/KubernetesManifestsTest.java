@@ -59,6 +59,8 @@ class KubernetesManifestsTest {
                     .as("pod labels of %s", name(d)).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
         }
         for (Service service : of(all, Service.class)) {
+            assertThat(service.getSpec().getPorts()).as("Service %s leaves health and metrics inside the pod's network",
+                    name(service)).noneSatisfy(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("management"));
             assertThat(deployments).as("a workload behind Service %s", name(service)).anySatisfy(d ->
                     assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
                             .containsAllEntriesOf(service.getSpec().getSelector()));
@@ -80,9 +82,10 @@ class KubernetesManifestsTest {
         List<HasMetadata> all = render(MANIFESTS.resolve(kustomization));
         for (String app : List.of("api", "worker")) {
             Container container = container(all, "runstream-" + app);
-            int port = Integer.parseInt(appProperties(app).getProperty("quarkus.http.port"));
-            assertThat(container.getPorts()).as("%s ports", app)
-                    .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(port));
+            Properties properties = appProperties(app);
+            // health and metrics are on the management interface, a port of its own
+            assertThat(properties.getProperty("quarkus.management.enabled")).isEqualTo("true");
+            int management = Integer.parseInt(properties.getProperty("quarkus.management.port"));
             List<Probe> probes = Stream.of(container.getStartupProbe(), container.getLivenessProbe(),
                     container.getReadinessProbe()).toList();
             assertThat(probes).as("%s has startup, liveness and readiness probes", app).doesNotContainNull();
@@ -91,8 +94,17 @@ class KubernetesManifestsTest {
                 String portName = probe.getHttpGet().getPort().getStrVal();
                 assertThat(container.getPorts()).anySatisfy(p -> {
                     assertThat(p.getName()).isEqualTo(portName);
-                    assertThat(p.getContainerPort()).isEqualTo(port);
+                    assertThat(p.getContainerPort()).isEqualTo(management);
                 });
+            }
+            // the api's API on its HTTP port; the worker has none
+            List<Integer> ports = container.getPorts().stream().map(p -> p.getContainerPort()).toList();
+            if (app.equals("api")) {
+                assertThat(ports).as("api ports").containsExactlyInAnyOrder(
+                        Integer.parseInt(properties.getProperty("quarkus.http.port")), management);
+            } else {
+                assertThat(properties.getProperty("quarkus.http.host-enabled")).isEqualTo("false");
+                assertThat(ports).as("worker ports").containsExactly(management);
             }
             assertThat(container.getResources().getRequests()).containsKeys("cpu", "memory");
             assertThat(container.getResources().getLimits()).containsKey("memory");

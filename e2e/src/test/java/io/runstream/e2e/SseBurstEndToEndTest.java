@@ -133,7 +133,7 @@ class SseBurstEndToEndTest {
 
         @Override
         public void run() {
-            HttpRequest live = HttpRequest.newBuilder(apps.api("/q/health/live")).timeout(Duration.ofSeconds(5)).build();
+            HttpRequest live = HttpRequest.newBuilder(apps.apiManagement("/q/health/live")).timeout(Duration.ofSeconds(5)).build();
             while (!stopped) {
                 try {
                     int status = http1.send(live, HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -39,6 +39,8 @@ public final class AppProcesses implements AutoCloseable {
     public final String database;
     public final String keyPrefix;
     public final int apiPort = LocalInfrastructure.freePort();
+    /** The api's management interface ({@code /q/health}, {@code /q/metrics}): a port of its own. */
+    public final int apiManagementPort = freshPort();
 
     /** A client without a key: what a stranger sends. */
     public final HttpClient plainHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -49,6 +51,8 @@ public final class AppProcesses implements AutoCloseable {
     private final Path logs;
     private Process api;
     private final java.util.List<Process> workers = new java.util.ArrayList<>();
+    /** Each worker's management port, its only one (health and metrics), in the order of {@link #workers}. */
+    private final java.util.List<Integer> workerPorts = new java.util.ArrayList<>();
     /** Api replicas beside the first, on ports of their own. */
     private final java.util.List<Process> replicas = new java.util.ArrayList<>();
 
@@ -101,8 +105,8 @@ public final class AppProcesses implements AutoCloseable {
      * it is ready.
      */
     public void startApi(Map<String, String> extraEnv) {
-        api = launch("api", apiPort, extraEnv);
-        awaitReadyOrDestroy(apiPort, api);
+        api = launch("api", "api", apiPort, apiManagementPort, extraEnv);
+        awaitReadyOrDestroy(apiManagementPort, api);
     }
 
     /**
@@ -110,10 +114,11 @@ public final class AppProcesses implements AutoCloseable {
      * ready; returns its port.
      */
     public int startApiReplica(Map<String, String> extraEnv) {
-        int port = workerPort();
-        Process replica = launch("api", "api-" + (replicas.size() + 2), port, extraEnv);
+        int port = freshPort();
+        int managementPort = freshPort(port);
+        Process replica = launch("api", "api-" + (replicas.size() + 2), port, managementPort, extraEnv);
         replicas.add(replica);
-        awaitReadyOrDestroy(port, replica);
+        awaitReadyOrDestroy(managementPort, replica);
         return port;
     }
 
@@ -127,15 +132,16 @@ public final class AppProcesses implements AutoCloseable {
 
     /** The api's readiness status code now. */
     public int apiReadiness() throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(api("/q/health/ready")).timeout(Duration.ofSeconds(10)).build(),
+        return http.send(HttpRequest.newBuilder(apiManagement("/q/health/ready")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     /** Starts one more worker and waits until it is ready; returns its index. */
     public int startWorker(Map<String, String> extraEnv) {
-        int port = workerPort();
-        Process worker = launch("worker", port, extraEnv);
+        int port = freshPort();
+        Process worker = launch("worker", "worker", 0, port, extraEnv);
         workers.add(worker);
+        workerPorts.add(port);
         awaitReadyOrDestroy(port, worker);
         return workers.size() - 1;
     }
@@ -154,25 +160,30 @@ public final class AppProcesses implements AutoCloseable {
 
     /** Starts worker {@code index} again after it stopped, and waits until it is ready. */
     public void restartWorker(int index, Map<String, String> extraEnv) {
-        int port = workerPort();
-        Process worker = launch("worker", port, extraEnv);
+        int port = freshPort();
+        Process worker = launch("worker", "worker", 0, port, extraEnv);
         workers.set(index, worker);
+        workerPorts.set(index, port);
         awaitReadyOrDestroy(port, worker);
     }
 
     /**
-     * A free port other than the api's: the api's is chosen before the api listens, and a worker on it would answer
-     * the api's readiness check.
+     * A free port other than the api's two and {@code taken}: the api's are chosen before the api listens, and another
+     * app on one of them would answer the api's readiness check.
      */
-    private int workerPort() {
-        int port;
-        do {
-            port = LocalInfrastructure.freePort();
-        } while (port == apiPort);
-        return port;
+    private int freshPort(int... taken) {
+        while (true) {
+            int port = LocalInfrastructure.freePort();
+            if (port != apiPort && port != apiManagementPort && java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
+                return port;
+            }
+        }
     }
 
-    /** Waits for {@code process} to be ready; kills it if it is not, so no failed start leaves an orphan behind. */
+    /**
+     * Waits for {@code process} to be ready on its management port; kills it if it is not, so no failed start leaves
+     * an orphan behind.
+     */
     private void awaitReadyOrDestroy(int port, Process process) {
         try {
             awaitReady(port, process);
@@ -256,15 +267,25 @@ public final class AppProcesses implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + apiPort + path);
     }
 
+    /** A path on worker {@code index}'s management interface, e.g. {@code /q/metrics}. */
+    public URI workerManagement(int index, String path) {
+        return URI.create("http://127.0.0.1:" + workerPorts.get(index) + path);
+    }
+
+    /** A path on the api's management interface, e.g. {@code /q/health/ready} or {@code /q/metrics}. */
+    public URI apiManagement(String path) {
+        return URI.create("http://127.0.0.1:" + apiManagementPort + path);
+    }
+
     public Path log(String app) {
         return logs.resolve(app + ".log");
     }
 
-    private Process launch(String app, int port, Map<String, String> extraEnv) {
-        return launch(app, app, port, extraEnv);
-    }
-
-    private Process launch(String app, String logName, int port, Map<String, String> extraEnv) {
+    /**
+     * Starts {@code app} serving its API on {@code port} (the api; 0 for the worker, which has none) and health and
+     * metrics on {@code managementPort}, on loopback only.
+     */
+    private Process launch(String app, String logName, int port, int managementPort, Map<String, String> extraEnv) {
         Path log = log(logName);
         java.util.List<String> command = command(app);
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -272,7 +293,11 @@ public final class AppProcesses implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        if (port > 0) {
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        }
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
         env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
         env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));
         env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());

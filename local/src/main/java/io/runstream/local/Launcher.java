@@ -27,8 +27,9 @@ import java.util.Map;
  * with {@code [api]} and {@code [worker]}. Prints where the API listens once it is ready; Ctrl-C (or SIGTERM)
  * stops the apps gracefully, then the embedded servers.
  *
- * <p>The api listens on {@code QUARKUS_HTTP_PORT} (default 8080), the worker's health and metrics on
- * {@code RUNSTREAM_WORKER_HTTP_PORT} (default 8081). Other variables (e.g. {@code RUNSTREAM_KEY_PREFIX},
+ * <p>The api listens on {@code QUARKUS_HTTP_PORT} (default 8080); health and metrics are on each app's management
+ * interface, the api's on {@code RUNSTREAM_API_MANAGEMENT_PORT} (default 9000), the worker's on
+ * {@code RUNSTREAM_WORKER_MANAGEMENT_PORT} (default 9001), both on localhost only. Other variables (e.g. {@code RUNSTREAM_KEY_PREFIX},
  * {@code RUNSTREAM_WORKER_CONCURRENCY}) pass through to both apps. Where no datasource is configured, the runs
  * are kept in the database {@code runstream}.
  */
@@ -69,21 +70,25 @@ public final class Launcher {
         System.out.println("runstream: using " + infra.describe());
 
         int apiPort = Integer.parseInt(env.getOrDefault("QUARKUS_HTTP_PORT", "8080"));
-        int workerPort = Integer.parseInt(env.getOrDefault("RUNSTREAM_WORKER_HTTP_PORT", "8081"));
+        int apiManagementPort = Integer.parseInt(env.getOrDefault("RUNSTREAM_API_MANAGEMENT_PORT", "9000"));
+        int workerManagementPort = Integer.parseInt(env.getOrDefault("RUNSTREAM_WORKER_MANAGEMENT_PORT", "9001"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
         List<Process> apps = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(apps), "runstream-stop"));
-        apps.add(start("worker", java, workerJar, workerPort, infra, database, databaseConfigured));
-        apps.add(start("api", java, apiJar, apiPort, infra, database, databaseConfigured));
+        apps.add(start("worker", java, workerJar, Map.of("QUARKUS_MANAGEMENT_PORT",
+                Integer.toString(workerManagementPort)), infra, database, databaseConfigured));
+        apps.add(start("api", java, apiJar, Map.of("QUARKUS_HTTP_PORT", Integer.toString(apiPort),
+                "QUARKUS_MANAGEMENT_PORT", Integer.toString(apiManagementPort)), infra, database, databaseConfigured));
 
         String api = "http://localhost:" + apiPort;
-        if (!awaitReady(api + "/q/health/ready", apps)) {
+        if (!awaitReady("http://localhost:" + apiManagementPort + "/q/health/ready", apps)) {
             System.err.println("runstream: the api did not become ready within " + READY_TIMEOUT.toSeconds() + " s");
             System.exit(1);
         }
-        System.out.println("runstream: API listening on " + api + "  (worker health and metrics on http://localhost:"
-                + workerPort + "/q/health, Ctrl-C stops everything)");
+        System.out.println("runstream: API listening on " + api + "  (health and metrics: api http://localhost:"
+                + apiManagementPort + "/q/health, worker http://localhost:" + workerManagementPort
+                + "/q/health; Ctrl-C stops everything)");
         System.out.println("runstream: admin key of tenant 'default' (shown this once; more with POST /api/keys): "
                 + adminKey);
         System.out.println("runstream: try  curl -H 'Authorization: Bearer " + adminKey + "' " + api + "/api/pipelines");
@@ -96,11 +101,14 @@ public final class Launcher {
         }
     }
 
-    private static Process start(String name, String java, Path jar, int port, LocalInfrastructure infra,
-                                 String database, boolean databaseConfigured) throws IOException {
+    private static Process start(String name, String java, Path jar, Map<String, String> ports,
+                                 LocalInfrastructure infra, String database, boolean databaseConfigured)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString()).redirectErrorStream(true);
         Map<String, String> env = builder.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.putAll(ports);
+        // a local system: health and metrics answer on this machine only
+        env.put("QUARKUS_MANAGEMENT_HOST", "localhost");
         env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
         if (!databaseConfigured) {
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));

@@ -43,8 +43,11 @@ public final class LocalInfrastructure {
     private final String pgPassword;
     private final boolean embeddedRedis;
     private final boolean embeddedPostgres;
+    /** Appended to every JDBC URL made here (none: empty). */
+    private final String jdbcParameters;
 
     private LocalInfrastructure(Map<String, String> env) {
+        jdbcParameters = "";
         boolean forceEmbedded = Boolean.parseBoolean(env.getOrDefault("RUNSTREAM_LOCAL_EMBEDDED", "false"));
 
         String configuredRedis = env.getOrDefault("QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:6379");
@@ -78,6 +81,12 @@ public final class LocalInfrastructure {
     }
 
     private LocalInfrastructure(String redisUri, String pgHost, int pgPort, String pgUser, String pgPassword) {
+        this(redisUri, pgHost, pgPort, pgUser, pgPassword, "");
+    }
+
+    private LocalInfrastructure(String redisUri, String pgHost, int pgPort, String pgUser, String pgPassword,
+                                String jdbcParameters) {
+        this.jdbcParameters = jdbcParameters;
         this.redisUri = redisUri;
         this.pgHost = pgHost;
         this.pgPort = pgPort;
@@ -94,7 +103,15 @@ public final class LocalInfrastructure {
 
     /** These PostgreSQL settings with the Redis at {@code redisUri} (e.g. one a test starts, with its admin user). */
     public LocalInfrastructure withRedis(String redisUri) {
-        return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword);
+        return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword, jdbcParameters);
+    }
+
+    /**
+     * These servers, with {@code parameters} on every JDBC URL (the migration, keys and counts made here), e.g.
+     * {@code sslmode=verify-full&sslrootcert=…} for a PostgreSQL that takes TLS only.
+     */
+    public LocalInfrastructure withJdbcParameters(String parameters) {
+        return new LocalInfrastructure(redisUri, pgHost, pgPort, pgUser, pgPassword, parameters);
     }
 
     /** The process-wide instance, probing (and starting embedded servers) on first use. */
@@ -138,7 +155,8 @@ public final class LocalInfrastructure {
 
     /** JDBC URL of {@code database}. */
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database;
+        return "jdbc:postgresql://" + pgHost + ":" + pgPort + "/" + database
+                + (jdbcParameters.isEmpty() ? "" : "?" + jdbcParameters);
     }
 
     /** Reactive client URL of {@code database}, for {@code quarkus.datasource.reactive.url}. */
@@ -273,7 +291,7 @@ public final class LocalInfrastructure {
      * its caller's class loader sees, so after a {@code @QuarkusTest} in the same JVM it found none and the probe
      * started an embedded PostgreSQL beside a running one.
      */
-    static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
+    public static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", user);
         if (password != null) {
@@ -345,6 +363,12 @@ public final class LocalInfrastructure {
      * can stop it and start it again with its data); without one it lives in a temporary directory.
      */
     public static EmbeddedPostgres startPostgres(int port, java.nio.file.Path dataDirectory) throws IOException {
+        return startPostgres(port, dataDirectory, Map.of());
+    }
+
+    /** As {@link #startPostgres(int, java.nio.file.Path)}, with these {@code postgresql.conf} settings. */
+    public static EmbeddedPostgres startPostgres(int port, java.nio.file.Path dataDirectory,
+                                                 Map<String, String> settings) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(port)
                 // the binaries this module depends on, looked up by this class loader only: surefire class paths
                 // can make the library's own lookup see the same archive twice
@@ -359,6 +383,7 @@ public final class LocalInfrastructure {
         if (dataDirectory != null) {
             builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
         }
+        settings.forEach(builder::setServerConfig);
         return builder.start();
     }
 

@@ -25,6 +25,15 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public class RunstreamTestResource implements QuarkusTestResourceLifecycleManager {
 
+    /**
+     * Where the app under {@code @QuarkusTest} or {@code @QuarkusIntegrationTest} serves health and metrics: its
+     * management interface, on the free port {@link #start} chose for the class.
+     */
+    public static int managementTestPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class);
+    }
+
     private String database;
     private Map<String, String> settings = Map.of();
     private LocalInfrastructure.OwnRedis dedicatedRedis;
@@ -51,6 +60,11 @@ public class RunstreamTestResource implements QuarkusTestResourceLifecycleManage
         config.put("quarkus.datasource.username", infra.username());
         config.put("quarkus.datasource.password", infra.password());
         config.put("runstream.key-prefix", "rs-test-" + id);
+        // health and metrics on a free port of the class's own: a @QuarkusTest reads quarkus.management.test-port, a
+        // @QuarkusIntegrationTest's packaged app quarkus.management.port
+        String management = Integer.toString(LocalInfrastructure.freePort());
+        config.put("quarkus.management.test-port", management);
+        config.put("quarkus.management.port", management);
         String deadPort = Integer.toString(LocalInfrastructure.freePort());
         if ("unreachable".equals(args.get("redis"))) {
             config.put("quarkus.redis.hosts", "redis://127.0.0.1:" + deadPort);

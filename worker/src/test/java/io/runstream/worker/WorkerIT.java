@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -36,15 +37,24 @@ class WorkerIT {
     @RunstreamTestResource.Settings
     Map<String, String> settings;
 
+    /**
+     * The worker has no API port: health and metrics are on its management interface, the only port it opens (and
+     * Quarkus leaves RestAssured without a base URI or path: its defaults are put back).
+     */
+    private static io.restassured.specification.RequestSpecification management() {
+        io.restassured.RestAssured.reset();
+        return given().port(managementTestPort());
+    }
+
     @Test
     void isReadyWithItsTaskChannelRunning() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        management().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body(containsString("tasks"));
     }
 
     @Test
     void exposesItsMetrics() {
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"));
+        management().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"));
     }
 
     /** The api's part played by the test: the run recorded queued in PostgreSQL, its task on the queue's stream. */
@@ -60,7 +70,7 @@ class WorkerIT {
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> redis("XPENDING", keys().tasks("default"), RedisKeys.WORKERS_GROUP, "-", "+", "10"),
                         equalTo("*0"));
-        given().get("/q/metrics").then().statusCode(200)
+        management().get("/q/metrics").then().statusCode(200)
                 .body(containsString("runstream_runs_completed_total{pipeline=\"generate\"}"));
     }
 

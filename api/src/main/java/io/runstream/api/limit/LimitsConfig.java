@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * What one tenant may take of each api replica (docs/security.md): its request rate and its concurrent SSE streams.
+ * What one tenant may take of each api replica (docs/security.md): its request rate and its concurrent SSE streams;
+ * and what one client may, whatever its tenant: its concurrent SSE streams.
  * The limits hold per replica, so a deployment of n replicas serves a tenant up to n times each.
  */
 @ConfigMapping(prefix = "runstream.limits")
@@ -30,8 +31,24 @@ public interface LimitsConfig {
     int sseConnections();
 
     /**
+     * SSE streams one client (a remote address: the forwarded one where {@code quarkus.http.proxy.*} trusts a proxy)
+     * may hold open at once, on each replica, whatever its tenant; one more is answered 429. Default is 2000.
+     */
+    @WithDefault("2000")
+    int sseConnectionsPerClient();
+
+    /**
+     * Runs a tenant may have queued or running at once, across replicas (counted in PostgreSQL each second, so it may
+     * be passed by up to a second's submissions of the other replicas); a submit over it is answered 429 and records
+     * nothing. Default is 1000000.
+     */
+    @WithDefault("1000000")
+    long runsInFlight();
+
+    /**
      * A tenant's own limits, where they differ: {@code runstream.limits.tenants."<tenant>".requests-per-second}
-     * ({@code RUNSTREAM_LIMITS_TENANTS__<TENANT>__REQUESTS_PER_SECOND}), {@code .burst}, {@code .sse-connections}.
+     * ({@code RUNSTREAM_LIMITS_TENANTS__<TENANT>__REQUESTS_PER_SECOND}), {@code .burst}, {@code .sse-connections},
+     * {@code .runs-in-flight}.
      */
     Map<String, Tenant> tenants();
 
@@ -42,18 +59,23 @@ public interface LimitsConfig {
         OptionalInt burst();
 
         OptionalInt sseConnections();
+
+        java.util.OptionalLong runsInFlight();
     }
 
     /** Adds what is wrong with these settings to {@code checks}. */
     default SettingChecks check(SettingChecks checks) {
         checks.atLeast("runstream.limits.requests-per-second", requestsPerSecond(), 1)
                 .atLeast("runstream.limits.burst", burst(), 1)
-                .atLeast("runstream.limits.sse-connections", sseConnections(), 1);
+                .atLeast("runstream.limits.sse-connections", sseConnections(), 1)
+                .atLeast("runstream.limits.sse-connections-per-client", sseConnectionsPerClient(), 1)
+                .atLeast("runstream.limits.runs-in-flight", runsInFlight(), 1);
         tenants().forEach((tenant, own) -> {
             String at = "runstream.limits.tenants.\"" + tenant + "\".";
             own.requestsPerSecond().ifPresent(v -> checks.atLeast(at + "requests-per-second", v, 1));
             own.burst().ifPresent(v -> checks.atLeast(at + "burst", v, 1));
             own.sseConnections().ifPresent(v -> checks.atLeast(at + "sse-connections", v, 1));
+            own.runsInFlight().ifPresent(v -> checks.atLeast(at + "runs-in-flight", v, 1));
         });
         return checks;
     }

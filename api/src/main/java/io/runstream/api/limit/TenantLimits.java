@@ -13,12 +13,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Per-tenant limits of this replica: a request rate ({@link #admit}) and concurrent SSE streams ({@link #openStream}).
+ * Per-tenant limits of this replica: a request rate ({@link #admit}) and concurrent SSE streams ({@link #openStream}),
+ * which are also limited per client (remote address).
  *
  * <h2>Threads</h2>
  * No locks: each tenant's rate is one {@link AtomicLong} updated by compare-and-set (the generic cell rate
  * algorithm: the time at which the tenant's bucket would be empty again), its streams one {@link AtomicInteger}; both
  * are called on event loops and never wait. Tenants are few (one per key's tenant), so the maps only grow with them.
+ * Clients are many: a client's count is one entry of {@code clientStreams}, changed by {@code merge} and
+ * {@code computeIfPresent} (arithmetic only inside) and removed when its last stream ends.
  */
 @ApplicationScoped
 public class TenantLimits {
@@ -26,6 +29,7 @@ public class TenantLimits {
     private final LimitsConfig config;
     private final Map<String, Rate> rates = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> streams = new ConcurrentHashMap<>();
+    private final Map<String, Integer> clientStreams = new ConcurrentHashMap<>();
 
     public TenantLimits(LimitsConfig config) {
         this.config = config;
@@ -44,15 +48,24 @@ public class TenantLimits {
     }
 
     /**
-     * Opens one SSE stream of {@code tenant}; fails with a 429 {@link Authenticator.Refused} when it holds all it may.
+     * Opens one SSE stream of {@code tenant} from {@code client} (its remote address); fails with a 429
+     * {@link Authenticator.Refused} when the client or the tenant holds all it may.
      *
      * @return what to call when the stream ends (once; later calls do nothing)
      */
-    public Runnable openStream(String tenant) {
+    public Runnable openStream(String tenant, String client) {
+        int perClient = config.sseConnectionsPerClient();
+        if (clientStreams.merge(client, 1, Integer::sum) > perClient) {
+            closeClientStream(client);
+            throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "client " + client
+                    + " holds " + perClient + " event streams on this replica, all one client may: close one, or retry"
+                    + " later"), "Retry-After", "1");
+        }
         int max = limit(tenant, LimitsConfig.Tenant::sseConnections, config.sseConnections());
         AtomicInteger open = streams.computeIfAbsent(tenant, t -> new AtomicInteger());
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
+            closeClientStream(client);
             throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "tenant " + tenant
                     + " holds " + max + " event streams on this replica, all it may: close one, or retry later"),
                     "Retry-After", "1");
@@ -61,8 +74,18 @@ public class TenantLimits {
         return () -> {
             if (closed.compareAndSet(false, true)) {
                 open.decrementAndGet();
+                closeClientStream(client);
             }
         };
+    }
+
+    private void closeClientStream(String client) {
+        clientStreams.computeIfPresent(client, (c, open) -> open == 1 ? null : open - 1);
+    }
+
+    /** Clients holding at least one stream now (for tests: a client's entry goes with its last stream). */
+    int clientsWithStreams() {
+        return clientStreams.size();
     }
 
     private Rate rate(String tenant) {

@@ -55,9 +55,12 @@ public class RunService {
     private final Redis redis;
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
+    private final io.runstream.api.limit.RunsInFlight inFlight;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, Outbox outbox, NewRuns newRuns,
-                      RunstreamConfig config, MeterRegistry metrics, Redis redis, RunStore store) {
+                      RunstreamConfig config, MeterRegistry metrics, Redis redis, RunStore store,
+                      io.runstream.api.limit.RunsInFlight inFlight) {
+        this.inFlight = inFlight;
         this.outbox = outbox;
         this.pipelines = pipelines;
         this.store = store;
@@ -114,8 +117,11 @@ public class RunService {
     }
 
     private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, String tenant) {
-        return routeFor(request.pipeline(), -1)
-                .chain(route -> create(request, queueOn(route, request, -1), idempotencyKey, hash, tenant));
+        return routeFor(request.pipeline(), -1).chain(route -> {
+            String queue = queueOn(route, request, -1);
+            inFlight.admit(tenant, 1);
+            return create(request, queue, idempotencyKey, hash, tenant);
+        });
     }
 
     /**
@@ -146,6 +152,7 @@ public class RunService {
                         request.input(), now, request.when() == null ? null
                                 : request.when().from(now).truncatedTo(ChronoUnit.MICROS), tenant));
             }
+            inFlight.admit(tenant, runs.size());
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                     .chain(row -> publishAll(runs, row))

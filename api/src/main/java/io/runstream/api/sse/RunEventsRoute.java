@@ -103,7 +103,7 @@ public class RunEventsRoute {
             }
             Runnable closed;
             try {
-                closed = limits.openStream(found.getKey());
+                closed = limits.openStream(found.getKey(), client(ctx));
             } catch (Authenticator.Refused refused) {
                 refused.addHeaderTo(response);
                 problem(ctx, refused.problem());
@@ -137,5 +137,11 @@ public class RunEventsRoute {
         } catch (JsonProcessingException e) {
             ctx.fail(e);
         }
+    }
+
+    /** Who holds a stream, for the per-client limit: the remote address (forwarded, where a proxy is trusted). */
+    private static String client(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress remote = ctx.request().remoteAddress();
+        return remote == null || remote.hostAddress() == null ? "local" : remote.hostAddress();
     }
 }

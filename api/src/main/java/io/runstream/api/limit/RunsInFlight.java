@@ -1,0 +1,98 @@
+package io.runstream.api.limit;
+
+import io.runstream.api.auth.Authenticator;
+import io.runstream.api.problem.Problem;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The runs a tenant has in flight (queued or running), held to {@code runstream.limits.runs-in-flight}: a submit that
+ * would take a tenant over it is answered 429, and nothing of it is recorded.
+ *
+ * <h2>How it counts</h2>
+ * PostgreSQL holds every replica's runs, so the count is PostgreSQL's: one {@code GROUP BY tenant} over the in-flight
+ * runs ({@code runs_status_id}), at most once a {@link #RECOUNT_NANOS second}, and only while runs are submitted (an
+ * idle api asks nothing). Between counts each replica adds what it admitted itself. The limit therefore holds across
+ * replicas to within a second's submissions of the others, and a count never blocks a submit: a submit is judged on
+ * the last count (none yet: nothing in flight) while the next is under way.
+ *
+ * <h2>Threads</h2>
+ * No locks. {@link #admit} runs on event loops; a recount's result replaces {@code counted} in one volatile write, and
+ * what was admitted before it was asked is taken off {@code since} by atomic subtraction. One recount at a time
+ * ({@code counting}); a failed one is logged and leaves the last count in place until the next.
+ */
+@ApplicationScoped
+public class RunsInFlight {
+
+    private static final Logger LOG = Logger.getLogger(RunsInFlight.class);
+    static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final String COUNT = "SELECT tenant, count(*) FROM runs WHERE status IN ('queued', 'running') "
+            + "GROUP BY tenant";
+
+    private final LimitsConfig config;
+    private final Pool pool;
+    private volatile Map<String, Long> counted = Map.of();
+    /** Runs admitted on this replica since the count in {@code counted} was asked for, per tenant. */
+    private final Map<String, AtomicLong> since = new ConcurrentHashMap<>();
+    private final AtomicBoolean counting = new AtomicBoolean();
+    private volatile long countedAt = Long.MIN_VALUE;
+
+    public RunsInFlight(LimitsConfig config, Pool pool) {
+        this.config = config;
+        this.pool = pool;
+    }
+
+    /**
+     * Admits {@code runs} new runs of {@code tenant}, or refuses them all with a 429 {@link Authenticator.Refused}
+     * when they would take it over its limit.
+     */
+    public void admit(String tenant, int runs) {
+        recountIfDue();
+        long limit = limit(tenant);
+        AtomicLong mine = since.computeIfAbsent(tenant, t -> new AtomicLong());
+        long inFlight = counted.getOrDefault(tenant, 0L) + mine.get();
+        if (inFlight + runs > limit) {
+            throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "tenant " + tenant
+                    + " has " + inFlight + " runs queued or running, and " + runs + " more would take it over its limit of "
+                    + limit + " (runstream.limits.runs-in-flight): retry when some have ended"), "Retry-After", "1");
+        }
+        mine.addAndGet(runs);
+    }
+
+    private long limit(String tenant) {
+        LimitsConfig.Tenant own = config.tenants().get(tenant);
+        return own == null || own.runsInFlight().isEmpty() ? config.runsInFlight() : own.runsInFlight().getAsLong();
+    }
+
+    private void recountIfDue() {
+        long now = System.nanoTime();
+        if (countedAt != Long.MIN_VALUE && now - countedAt < RECOUNT_NANOS || !counting.compareAndSet(false, true)) {
+            return;
+        }
+        countedAt = now;
+        Map<String, Long> admittedBefore = new HashMap<>();
+        since.forEach((tenant, admitted) -> admittedBefore.put(tenant, admitted.get()));
+        pool.query(COUNT).execute().subscribe().with(rows -> {
+            Map<String, Long> fresh = new HashMap<>();
+            for (Row row : rows) {
+                fresh.put(row.getString(0), row.getLong(1));
+            }
+            counted = Map.copyOf(fresh);
+            admittedBefore.forEach((tenant, admitted) -> since.get(tenant).addAndGet(-admitted));
+            counting.set(false);
+        }, failure -> {
+            counting.set(false);
+            LOG.debugf("Counting the runs in flight failed (the last count stays): %s", failure.getMessage());
+        });
+    }
+}
