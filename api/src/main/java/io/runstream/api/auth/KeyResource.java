@@ -1,5 +1,9 @@
 package io.runstream.api.auth;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.runstream.api.ApiConfig;
@@ -77,6 +81,8 @@ public class KeyResource {
     /** Makes a key of the caller's tenant: {@code {"name": ..., "scopes": [...], "expiresIn": "P90D"}}; 201. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "NewKeyRequest")))
+    @APIResponse(responseCode = "201", description = "the key, shown this once, and what it is", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = NewKeyView.class)))
     public Uni<Response> create(byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.ADMIN);
         JsonNode root = JsonFields.readJson(JsonFields.utf8(body, config.maxBodyBytes()));

@@ -1,5 +1,9 @@
 package io.runstream.api.run;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.runstream.pipeline.Names;
 import io.runstream.api.ApiConfig;
 import io.runstream.api.auth.Caller;
@@ -52,6 +56,9 @@ public class RunResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "SubmitRequest")))
+    @APIResponse(responseCode = "202", description = "recorded and queued; Location: /api/runs/{id}", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "409", description = "the Idempotency-Key was used with another request")
     public Uni<Response> submit(byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         SubmitRequest request = SubmitRequest.parse(JsonFields.utf8(body, config.maxBodyBytes()));
@@ -72,6 +79,8 @@ public class RunResource {
     @POST
     @Path("batch")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "BatchRequest")))
+    @APIResponse(responseCode = "202", description = "all recorded and queued, in the request's order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "BatchAccepted")))
     public Uni<Response> submitBatch(byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         if (idempotencyKey(routing) != null) {
@@ -110,6 +119,7 @@ public class RunResource {
      */
     @POST
     @Path("{id}/tokens")
+    @APIResponse(responseCode = "201", description = "a read token of this run, and the URL that streams its events with it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReadToken.class)))
     public Uni<Response> readToken(@PathParam("id") String id, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_READ);
         UUID run = parseId(id);
@@ -127,6 +137,8 @@ public class RunResource {
     /** Cancels the run: 202 with the Run, 404, or 409 when it already ended. */
     @POST
     @Path("{id}/cancel")
+    @APIResponse(responseCode = "202", description = "cancelled (a running run: asked to stop)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "409", description = "the run already ended")
     public Uni<Response> cancel(@PathParam("id") String id, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_CANCEL);
         return cancels.cancel(parseId(id), caller.tenant()).map(run -> Response.accepted(run).build());

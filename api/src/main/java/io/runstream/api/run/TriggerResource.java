@@ -1,5 +1,9 @@
 package io.runstream.api.run;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.runstream.api.ApiConfig;
 import io.runstream.api.auth.Caller;
@@ -52,6 +56,8 @@ public class TriggerResource {
     @POST
     @Path("trigger")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "TriggerRequest")))
+    @APIResponse(responseCode = "202", description = "a run recorded and queued; Location: /api/runs/{jobId}", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Job.class)))
     public Uni<Response> trigger(@PathParam("id") String id, byte[] body, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
         SubmitRequest request = SubmitRequest.trigger(pipeline(id), JsonFields.utf8(body, config.maxBodyBytes()));

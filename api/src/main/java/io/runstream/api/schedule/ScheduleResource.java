@@ -1,5 +1,9 @@
 package io.runstream.api.schedule;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import io.runstream.api.ApiConfig;
 import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.Outages;
@@ -55,6 +59,9 @@ public class ScheduleResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ScheduleRequest")))
+    @APIResponse(responseCode = "201", description = "the schedule; Location: /api/schedules/{name}", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ScheduleView.class)))
+    @APIResponse(responseCode = "409", description = "a schedule of that name exists")
     public Uni<Response> create(byte[] body, @Context RoutingContext routing) {
         String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
         ScheduleRequest request = parse(body, null);
@@ -70,6 +77,9 @@ public class ScheduleResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
+    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "ScheduleRequest")))
+    @APIResponse(responseCode = "200", description = "the schedule, replaced", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ScheduleView.class)))
+    @APIResponse(responseCode = "201", description = "the schedule, made", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ScheduleView.class)))
     public Uni<Response> replace(@PathParam("name") String name, byte[] body, @Context RoutingContext routing) {
         String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
         ScheduleRequest request = parse(body, pathName(name));
@@ -97,6 +107,7 @@ public class ScheduleResource {
 
     @DELETE
     @Path("{name}")
+    @APIResponse(responseCode = "204", description = "deleted")
     public Uni<Response> delete(@PathParam("name") String name, @Context RoutingContext routing) {
         String tenant = Caller.require(routing, Scope.SCHEDULES_WRITE).tenant();
         return db(store.delete(pathName(name), tenant)).map(deleted -> {
