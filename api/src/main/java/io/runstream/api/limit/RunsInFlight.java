@@ -26,6 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * replicas to within a second's submissions of the others, and a count never blocks a submit: a submit is judged on
  * the last count (none yet: nothing in flight) while the next is under way.
  *
+ * <p>No run is counted twice. What this replica admitted before a count was asked is taken off when it comes back; a
+ * run admitted after could already be committed when PostgreSQL reads, so the count reads only runs created before it
+ * was asked — and callers admit a submit before taking its runs' time ({@code RunService}), so such a run is created
+ * after. (Counted twice, a tenant under its limit was refused: RunsInFlightCountTest.)
+ *
  * <h2>Threads</h2>
  * No locks. {@link #admit} runs on event loops; a recount's result replaces {@code counted} in one volatile write, and
  * what was admitted before it was asked is taken off {@code since} by atomic subtraction. One recount at a time
@@ -36,8 +41,12 @@ public class RunsInFlight {
 
     private static final Logger LOG = Logger.getLogger(RunsInFlight.class);
     static final long RECOUNT_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * The runs in flight per tenant created before $1: one admitted after the count was asked was created after
+     * it (a submit is admitted before its runs' time is taken), so it is counted in {@code since}, never twice.
+     */
     private static final String COUNT = "SELECT tenant, count(*) FROM runs WHERE status IN ('queued', 'running') "
-            + "GROUP BY tenant";
+            + "AND created_at < $1 GROUP BY tenant";
 
     private final LimitsConfig config;
     private final Pool pool;
@@ -46,6 +55,7 @@ public class RunsInFlight {
     private final Map<String, AtomicLong> since = new ConcurrentHashMap<>();
     private final AtomicBoolean counting = new AtomicBoolean();
     private volatile long countedAt = Long.MIN_VALUE;
+    private final AtomicLong recounts = new AtomicLong();
 
     public RunsInFlight(LimitsConfig config, Pool pool) {
         this.config = config;
@@ -80,19 +90,32 @@ public class RunsInFlight {
             return;
         }
         countedAt = now;
+        java.time.OffsetDateTime askedAt = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
         Map<String, Long> admittedBefore = new HashMap<>();
         since.forEach((tenant, admitted) -> admittedBefore.put(tenant, admitted.get()));
-        pool.query(COUNT).execute().subscribe().with(rows -> {
+        pool.preparedQuery(COUNT).execute(io.vertx.mutiny.sqlclient.Tuple.of(askedAt)).subscribe().with(rows -> {
             Map<String, Long> fresh = new HashMap<>();
             for (Row row : rows) {
                 fresh.put(row.getString(0), row.getLong(1));
             }
             counted = Map.copyOf(fresh);
+            recounts.incrementAndGet();
             admittedBefore.forEach((tenant, admitted) -> since.get(tenant).addAndGet(-admitted));
             counting.set(false);
         }, failure -> {
             counting.set(false);
             LOG.debugf("Counting the runs in flight failed (the last count stays): %s", failure.getMessage());
         });
+    }
+
+    /** Runs of {@code tenant} this replica takes as in flight now (for tests). */
+    long inFlight(String tenant) {
+        AtomicLong mine = since.get(tenant);
+        return counted.getOrDefault(tenant, 0L) + (mine == null ? 0 : mine.get());
+    }
+
+    /** How many counts have come back (for tests). */
+    long recounts() {
+        return recounts.get();
     }
 }

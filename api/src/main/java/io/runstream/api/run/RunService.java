@@ -143,6 +143,8 @@ public class RunService {
             }));
         }
         return routes.chain(known -> {
+            // admitted before the runs' time is taken: a count of the runs in flight asked meanwhile does not see them
+            inFlight.admit(tenant, requests.size());
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             List<NewRun> runs = new java.util.ArrayList<>(requests.size());
             for (int i = 0; i < requests.size(); i++) {
@@ -152,7 +154,6 @@ public class RunService {
                         request.input(), now, request.when() == null ? null
                                 : request.when().from(now).truncatedTo(ChronoUnit.MICROS), tenant));
             }
-            inFlight.admit(tenant, runs.size());
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                     .chain(row -> publishAll(runs, row))
