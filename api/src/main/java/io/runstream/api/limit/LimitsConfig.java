@@ -43,7 +43,7 @@ public interface LimitsConfig {
      * nothing. Default is 1000000.
      */
     @WithDefault("1000000")
-    long runsInFlight();
+    int runsInFlight();
 
     /**
      * A tenant's own limits, where they differ: {@code runstream.limits.tenants."<tenant>".requests-per-second}
@@ -60,7 +60,13 @@ public interface LimitsConfig {
 
         OptionalInt sseConnections();
 
-        java.util.OptionalLong runsInFlight();
+        OptionalInt runsInFlight();
+    }
+
+    /** {@code tenant}'s own value of a setting ({@code own}) where it has one, else {@code otherwise}. */
+    default int limit(String tenant, java.util.function.Function<Tenant, OptionalInt> own, int otherwise) {
+        Tenant tenantLimits = tenants().get(tenant);
+        return tenantLimits == null ? otherwise : own.apply(tenantLimits).orElse(otherwise);
     }
 
     /** Adds what is wrong with these settings to {@code checks}. */

@@ -80,8 +80,7 @@ public class RunsInFlight {
     }
 
     private long limit(String tenant) {
-        LimitsConfig.Tenant own = config.tenants().get(tenant);
-        return own == null || own.runsInFlight().isEmpty() ? config.runsInFlight() : own.runsInFlight().getAsLong();
+        return config.limit(tenant, LimitsConfig.Tenant::runsInFlight, config.runsInFlight());
     }
 
     private void recountIfDue() {

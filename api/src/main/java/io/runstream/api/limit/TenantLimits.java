@@ -41,7 +41,7 @@ public class TenantLimits {
         if (waitNanos > 0) {
             long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + TimeUnit.SECONDS.toNanos(1) - 1));
             throw new Authenticator.Refused(Problem.of(Response.Status.TOO_MANY_REQUESTS, "tenant " + tenant
-                    + " is over its request rate on this replica (" + limit(tenant, LimitsConfig.Tenant::requestsPerSecond,
+                    + " is over its request rate on this replica (" + config.limit(tenant, LimitsConfig.Tenant::requestsPerSecond,
                     config.requestsPerSecond()) + " per second): retry after " + seconds + " s"),
                     "Retry-After", Long.toString(seconds));
         }
@@ -61,7 +61,7 @@ public class TenantLimits {
                     + " holds " + perClient + " event streams on this replica, all one client may: close one, or retry"
                     + " later"), "Retry-After", "1");
         }
-        int max = limit(tenant, LimitsConfig.Tenant::sseConnections, config.sseConnections());
+        int max = config.limit(tenant, LimitsConfig.Tenant::sseConnections, config.sseConnections());
         AtomicInteger open = streams.computeIfAbsent(tenant, t -> new AtomicInteger());
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
@@ -89,15 +89,9 @@ public class TenantLimits {
     }
 
     private Rate rate(String tenant) {
-        int perSecond = limit(tenant, LimitsConfig.Tenant::requestsPerSecond, config.requestsPerSecond());
-        int burst = limit(tenant, LimitsConfig.Tenant::burst, config.burst());
+        int perSecond = config.limit(tenant, LimitsConfig.Tenant::requestsPerSecond, config.requestsPerSecond());
+        int burst = config.limit(tenant, LimitsConfig.Tenant::burst, config.burst());
         return new Rate(TimeUnit.SECONDS.toNanos(1) / perSecond, burst);
-    }
-
-    private int limit(String tenant, java.util.function.Function<LimitsConfig.Tenant, java.util.OptionalInt> setting,
-                      int otherwise) {
-        LimitsConfig.Tenant own = config.tenants().get(tenant);
-        return own == null ? otherwise : setting.apply(own).orElse(otherwise);
     }
 
     /**

@@ -61,7 +61,7 @@ class TenantLimitsStreamsTest {
                 return perClient;
             }
 
-            public long runsInFlight() {
+            public int runsInFlight() {
                 return 1000;
             }
 
