@@ -36,6 +36,7 @@ class ConfigTableTest {
     void theSettingsBothAppsReadAreInTheReadmeWithTheirDefaults() throws Exception {
         Map<String, String> rows = new TreeMap<>(ConfigTable.readme(README, "RUNSTREAM_KEY_PREFIX"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_EVENTS_"));
+        rows.putAll(ConfigTable.readme(README, "RUNSTREAM_FEED_"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_WORKERS_"));
         assertThat(rows).isEqualTo(ConfigTable.settings(RunstreamConfig.class));
     }

@@ -31,6 +31,20 @@ public interface RunstreamConfig {
         Duration ttl();
     }
 
+    /** The activity feed of runs' lifecycle events: written by both apps, read by the api ({@code GET /api/events}). */
+    Feed feed();
+
+    /** The activity feed. */
+    interface Feed {
+        /** Whether the apps write lifecycle events to the feed at all (off: {@code /api/events} stays silent). Default is true. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Approximate cap of the feed stream (XADD MAXLEN ~): how far back a client can resume. Default is 200000. */
+        @WithDefault("200000")
+        long maxlen();
+    }
+
     /** How workers make themselves known: shared by workers (which heartbeat) and the api (which counts them). */
     Workers workers();
 
@@ -52,6 +66,7 @@ public interface RunstreamConfig {
     default SettingChecks check(SettingChecks checks) {
         return checks.notBlank("runstream.key-prefix", keyPrefix())
                 .atLeast("runstream.events.maxlen", events().maxlen(), 1)
+                .atLeast("runstream.feed.maxlen", feed().maxlen(), 100)
                 .atLeast("runstream.events.ttl", events().ttl(), Duration.ofSeconds(1))
                 // the resolution of @Scheduled
                 .atLeast("runstream.workers.heartbeat-interval", workers().heartbeatInterval(), Duration.ofSeconds(1))

@@ -22,6 +22,7 @@ import java.util.UUID;
  * {prefix}:{meta}:pipeline:<name>:queues    hash queue → last heartbeat (epoch ms) of a worker serving it there
  * {prefix}:{meta}:queue:<queue>:workers     sorted set worker id → last heartbeat (epoch ms) of workers reading it
  * {prefix}:{meta}:queues                    hash queue → last heartbeat (epoch ms), of every queue ever read
+ * {prefix}:{feed}:events                    the activity feed: every run's lifecycle events, bounded (all tenants)
  * {prefix}:notify                           pub/sub channel announcing new run events
  * {prefix}:cancel                           pub/sub channel telling workers to cancel a run
  * </pre>
@@ -151,6 +152,11 @@ public final class RedisKeys {
     /** Pub/sub channel on which the api tells workers to cancel a run (message: the run id). */
     public String cancelChannel() {
         return prefix + ":cancel";
+    }
+
+    /** The activity feed: one bounded stream of every run's lifecycle events ({@code io.runstream.feed}). */
+    public String feed() {
+        return prefix + ":{feed}:events";
     }
 
     /** Pub/sub channel on which workers announce new run events. */

@@ -88,7 +88,7 @@ public class RunStore {
                             result = NULL, task_id = locked.entry_id
               FROM locked
              WHERE runs.id = locked.id AND runs.id = ANY($1)
-            RETURNING runs.id, runs.task_id, runs.pipeline, runs.attempt, runs.input""".formatted(MAY_START);
+            RETURNING runs.id, runs.task_id, runs.tenant, runs.pipeline, runs.attempt, runs.input""".formatted(MAY_START);
     /** COMPLETE / FAIL / CANCEL_RUNNING (one guard) of many attempts, each fenced by its attempt; locked as starts. */
     public static final String END_MANY = """
             WITH locked AS (
@@ -295,7 +295,7 @@ public class RunStore {
                 Row row = started.get(request.id());
                 if (row != null && request.taskId().equals(row.getString("task_id"))) {
                     started.remove(request.id()); // a second request from the same entry starts nothing
-                    results.add(Optional.of(new StartedRun(request.id(), row.getString("pipeline"),
+                    results.add(Optional.of(new StartedRun(request.id(), row.getString("tenant"), row.getString("pipeline"),
                             row.getInteger("attempt"), row.getString("input"))));
                 } else {
                     results.add(Optional.empty());
@@ -384,29 +384,38 @@ public class RunStore {
     }
 
     /** {@link RunTransition#POISON}: fails run {@code id} whatever its attempt, unless it already ended. */
-    public Uni<Boolean> poison(UUID id, String error) {
-        return applied(pool.preparedQuery("UPDATE runs SET status = 'failed', error = $2, completed_at = now(), "
-                + "updated_at = now() WHERE id = $1 AND " + POISON.guard()).execute(Tuple.of(id, error)));
+    public Uni<Optional<Poisoned>> poison(UUID id, String error) {
+        return pool.preparedQuery("UPDATE runs SET status = 'failed', error = $2, completed_at = now(), "
+                        + "updated_at = now() WHERE id = $1 AND " + POISON.guard() + " RETURNING tenant, queue, attempt")
+                .execute(Tuple.of(id, error))
+                .map(rows -> first(rows).map(r -> new Poisoned(r.getString("tenant"), r.getString("queue"),
+                        r.getInteger("attempt"))));
+    }
+
+    /** A run that {@link #poison} failed: its tenant, queue and last attempt. */
+    public record Poisoned(String tenant, String queue, int attempt) {
     }
 
     /** The outcome of run {@code id} if it has ended. */
     public Uni<Optional<EndedRun>> ended(UUID id) {
-        return pool.preparedQuery("SELECT status, attempt, result, error FROM runs WHERE id = $1 "
+        return pool.preparedQuery("SELECT status, attempt, result, error, tenant, pipeline, queue FROM runs WHERE id = $1 "
                         + "AND status IN ('completed', 'failed', 'cancelled')")
                 .execute(Tuple.of(id))
                 .map(rows -> first(rows).map(r -> new EndedRun(RunStatus.fromWire(r.getString("status")).orElseThrow(),
-                        r.getInteger("attempt"), r.getString("result"), r.getString("error"))));
+                        r.getInteger("attempt"), r.getString("result"), r.getString("error"), r.getString("tenant"),
+                        r.getString("pipeline"), r.getString("queue"))));
     }
 
     /**
      * An attempt that {@link #start} began.
      *
      * @param id        run id
+     * @param tenant    the run's tenant
      * @param pipeline  the run's pipeline
      * @param attempt   number of this attempt, from 1
      * @param inputJson the input as JSON text, or null
      */
-    public record StartedRun(UUID id, String pipeline, int attempt, String inputJson) {
+    public record StartedRun(UUID id, String tenant, String pipeline, int attempt, String inputJson) {
     }
 
     /**
@@ -416,8 +425,10 @@ public class RunStore {
      * @param attempt its last attempt
      * @param result  result JSON when completed
      * @param error   error when failed
+     * @param tenant  the run's tenant, pipeline and queue
      */
-    public record EndedRun(RunStatus status, int attempt, String result, String error) {
+    public record EndedRun(RunStatus status, int attempt, String result, String error, String tenant,
+                           String pipeline, String queue) {
     }
 
     private static Uni<Boolean> applied(Uni<RowSet<Row>> statement) {

@@ -5,6 +5,9 @@ import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.events.RunEventWriters;
+import io.runstream.feed.ActivityFeed;
+import io.runstream.feed.FeedEvent;
+import io.runstream.feed.FeedEventType;
 import io.runstream.keys.RedisKeys;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
@@ -32,8 +35,11 @@ public class RunCancels {
     private final Redis redis;
     private final RedisKeys keys;
 
+    private final ActivityFeed feed;
+
     public RunCancels(RunStore store, RunQueries queries, RunEventWriters writers, Redis redis,
-                      RunstreamConfig config) {
+                      RunstreamConfig config, ActivityFeed feed) {
+        this.feed = feed;
         this.store = store;
         this.queries = queries;
         this.writers = writers;
@@ -54,6 +60,8 @@ public class RunCancels {
                 .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(cancelled -> cancelled
                         ? announceCancelled(id).chain(() -> queries.found(id, tenant))
+                                .invoke(run -> feed.append(FeedEvent.of(FeedEventType.CANCELLED, id, tenant,
+                                        run.pipeline(), run.queue(), run.attempt())))
                         : queries.found(id, tenant).chain(run -> switch (RunStatus.fromWire(run.status()).orElseThrow()) {
                             case RUNNING -> signalCancel(id).replaceWith(run);
                             // it was requeued (a retry) between the update and the read: try again

@@ -9,6 +9,9 @@ import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.api.problem.UnavailableException;
 import io.runstream.config.RunstreamConfig;
+import io.runstream.feed.ActivityFeed;
+import io.runstream.feed.FeedEvent;
+import io.runstream.feed.FeedEventType;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
@@ -56,11 +59,13 @@ public class RunService {
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
     private final io.runstream.api.limit.RunsInFlight inFlight;
+    private final ActivityFeed feed;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, Outbox outbox, NewRuns newRuns,
                       RunstreamConfig config, MeterRegistry metrics, Redis redis, RunStore store,
-                      io.runstream.api.limit.RunsInFlight inFlight) {
+                      io.runstream.api.limit.RunsInFlight inFlight, ActivityFeed feed) {
         this.inFlight = inFlight;
+        this.feed = feed;
         this.outbox = outbox;
         this.pipelines = pipelines;
         this.store = store;
@@ -159,6 +164,7 @@ public class RunService {
                     .chain(row -> publishAll(runs, row))
                     .map(x -> {
                         runs.forEach(this::countSubmitted);
+                        feed.appendAll(runs.stream().map(RunService::created).toList());
                         return runs.stream().map(RunService::queued).toList();
                     });
         });
@@ -237,13 +243,21 @@ public class RunService {
         return insert
                 .onFailure(e -> !RunStore.isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
                 .chain(row -> publish(run, row))
-                .invoke(() -> countSubmitted(run))
+                .invoke(() -> {
+                    countSubmitted(run);
+                    feed.append(created(run));
+                })
                 .map(x -> queued(run));
     }
 
     private void countSubmitted(NewRun run) {
         Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline())
                 .description("Runs accepted by the api").register(metrics).increment();
+    }
+
+    /** Its {@code created} event: written once its task is in Redis (or left to the sweeper), not before. */
+    private static FeedEvent created(NewRun run) {
+        return FeedEvent.of(FeedEventType.CREATED, run.id(), run.tenant(), run.pipeline(), run.queue(), 0);
     }
 
     private static RunView queued(NewRun run) {

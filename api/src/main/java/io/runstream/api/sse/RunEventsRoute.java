@@ -3,24 +3,18 @@ package io.runstream.api.sse;
 import io.runstream.api.auth.Authenticator;
 import io.runstream.api.auth.Caller;
 import io.runstream.api.auth.ReadTokens;
-import io.runstream.auth.Scope;
 import io.runstream.api.limit.TenantLimits;
+import io.runstream.api.problem.Problem;
+import io.runstream.api.run.RunQueries;
 import io.runstream.api.run.RunView;
+import io.runstream.auth.Scope;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.runstream.api.ApiConfig;
-import io.runstream.api.problem.Problem;
-import io.runstream.api.problem.UnavailableException;
-import io.runstream.api.run.RunQueries;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
 
 import java.util.Map;
 import java.util.Optional;
@@ -34,26 +28,21 @@ import java.util.UUID;
 @ApplicationScoped
 public class RunEventsRoute {
 
-    private static final Logger LOG = Logger.getLogger(RunEventsRoute.class);
-
     private final RunEventHub hub;
     private final RunQueries snapshots;
-    private final ObjectMapper json;
-    private final ApiConfig config;
-
     private final Authenticator authenticator;
     private final ReadTokens tokens;
     private final TenantLimits limits;
+    private final SseAnswers answers;
 
-    public RunEventsRoute(RunEventHub hub, RunQueries snapshots, ObjectMapper json, ApiConfig config,
-                          Authenticator authenticator, ReadTokens tokens, TenantLimits limits) {
-        this.authenticator = authenticator;
-        this.limits = limits;
-        this.tokens = tokens;
+    public RunEventsRoute(RunEventHub hub, RunQueries snapshots, Authenticator authenticator, ReadTokens tokens,
+                          TenantLimits limits, SseAnswers answers) {
         this.hub = hub;
         this.snapshots = snapshots;
-        this.json = json;
-        this.config = config;
+        this.authenticator = authenticator;
+        this.tokens = tokens;
+        this.limits = limits;
+        this.answers = answers;
     }
 
     void register(@Observes Router router) {
@@ -66,24 +55,11 @@ public class RunEventsRoute {
         try {
             id = UUID.fromString(rawId);
         } catch (IllegalArgumentException e) {
-            problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + rawId + " does not exist"));
+            answers.problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + rawId + " does not exist"));
             return;
         }
-        Optional<Problem> repeated = io.runstream.api.problem.RepeatedQueryFilter.repeated(ctx.queryParams());
-        if (repeated.isPresent()) {
-            problem(ctx, repeated.get());
-            return;
-        }
-        String lastEventId = ctx.request().getHeader("Last-Event-ID");
-        if (lastEventId == null || lastEventId.isBlank()) {
-            lastEventId = ctx.request().getParam("lastEventId");
-        }
-        EntryId cursor;
-        try {
-            cursor = lastEventId == null || lastEventId.isBlank() ? EntryId.START : EntryId.parse(lastEventId.trim());
-        } catch (IllegalArgumentException e) {
-            problem(ctx, Problem.of(Response.Status.BAD_REQUEST,
-                    "Last-Event-ID must be an event id such as 1795394101494-0; was '" + lastEventId + "'"));
+        Optional<EntryId> cursor = answers.resumption(ctx);
+        if (cursor == null) {
             return;
         }
         String token = ctx.request().getParam("token");
@@ -94,54 +70,13 @@ public class RunEventsRoute {
                 .subscribe().with(found -> {
             Optional<RunView> run = found.getValue();
             if (run.isEmpty()) {
-                problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + id + " does not exist"));
+                answers.problem(ctx, Problem.of(Response.Status.NOT_FOUND, "run " + id + " does not exist"));
                 return;
             }
-            HttpServerResponse response = ctx.response();
-            if (response.closed()) {
-                return;
+            Runnable closed = answers.open(ctx, found.getKey(), "run " + id);
+            if (closed != null) {
+                hub.follow(run.get(), cursor.orElse(EntryId.START), ctx.response(), closed);
             }
-            Runnable closed;
-            try {
-                closed = limits.openStream(found.getKey(), client(ctx));
-            } catch (Authenticator.Refused refused) {
-                refused.addHeaderTo(response);
-                problem(ctx, refused.problem());
-                return;
-            }
-            response.setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-cache")
-                    .putHeader("X-Accel-Buffering", "no")
-                    .setStatusCode(200);
-            response.write(": run " + id + "\n\n");
-            hub.follow(run.get(), cursor, response, closed);
-        }, failure -> {
-            if (failure instanceof Authenticator.Refused refused) {
-                refused.addHeaderTo(ctx.response());
-                problem(ctx, refused.problem());
-            } else if (failure instanceof UnavailableException unavailable) {
-                LOG.warnf("Answering 503: %s", unavailable.getMessage());
-                ctx.response().putHeader("Retry-After", Integer.toString(config.retryAfterSeconds()));
-                problem(ctx, unavailable.problem());
-            } else {
-                ctx.fail(failure);
-            }
-        });
-    }
-
-    private void problem(RoutingContext ctx, Problem problem) {
-        try {
-            ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .end(json.writeValueAsString(problem));
-        } catch (JsonProcessingException e) {
-            ctx.fail(e);
-        }
-    }
-
-    /** Who holds a stream, for the per-client limit: the remote address (forwarded, where a proxy is trusted). */
-    private static String client(RoutingContext ctx) {
-        io.vertx.core.net.SocketAddress remote = ctx.request().remoteAddress();
-        return remote == null || remote.hostAddress() == null ? "local" : remote.hostAddress();
+        }, failure -> answers.failed(ctx, failure));
     }
 }

@@ -4,42 +4,26 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * One SSE connection following a run. Confined to its connection's event loop ({@link #context}): every method
- * but {@link #ended()} runs there, and the tail reaches it only by posting tasks to that context, so nothing a
+ * but {@link #ended()} runs there ({@link SseConnection}), and the tail reaches it only by posting tasks to that context, so nothing a
  * client does (ending its response, whose handlers then run) ever happens inside the tail's own work.
  * <p>
  * {@link #cursor} is the id of the last event written, so an event is never written twice and, since the tail
  * offers events in stream order, never out of order; events of an attempt older than one already seen (a worker
  * presumed dead that still writes) are skipped.
  */
-final class SseClient {
+final class SseClient extends SseConnection {
 
-    /**
-     * Bytes, not a {@link Buffer}: a Buffer holds a Netty buffer, which a native image cannot keep in its image heap
-     * (the builder initializes this class at build time when it can, and refused the build).
-     */
-    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
-
-    final Context context;
-    private final HttpServerResponse response;
     private EntryId cursor;
     private int attempt;
-    private volatile boolean ended;
     /** The tail this client is registered with (written before the registration is posted to the tail). */
     volatile RunTail tail;
 
     SseClient(Context context, HttpServerResponse response, EntryId cursor) {
-        this.context = context;
-        this.response = response;
+        super(context, response);
         this.cursor = cursor;
-    }
-
-    /** Posts {@code action} to this client's event loop. */
-    void post(Runnable action) {
-        context.runOnContext(v -> action.run());
     }
 
     /**
@@ -52,7 +36,7 @@ final class SseClient {
 
     /** Writes the events of {@code batch} this client does not have yet, in one write. */
     void deliver(EventBatch batch) {
-        if (ended || batch.isEmpty()) {
+        if (ended() || batch.isEmpty()) {
             return;
         }
         if (batch.firstId().isAfter(cursor) && batch.minAttempt() >= attempt) {
@@ -77,55 +61,8 @@ final class SseClient {
         }
     }
 
-    /** Writes a frame that is not a stream entry (e.g. {@code gap}). */
-    void send(Buffer frame) {
-        if (!ended) {
-            write(frame);
-        }
-    }
-
-    void keepAlive() {
-        send(Buffer.buffer(KEEP_ALIVE));
-    }
-
     /** Writes the {@code end} frame and ends the response: nothing more is coming. */
     void finish(Buffer endFrame) {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        if (!response.ended() && !response.closed()) {
-            response.end(endFrame);
-        }
-    }
-
-    /** Ends the response without an {@code end} event (api stopping, slow client, failure): the client resumes. */
-    void close() {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        if (!response.ended() && !response.closed()) {
-            response.end();
-        }
-    }
-
-    /** Marks the client ended when its connection went away. */
-    void gone() {
-        ended = true;
-    }
-
-    /** Whether the response has ended; readable from any thread. */
-    boolean ended() {
-        return ended;
-    }
-
-    /** A client that cannot keep up is disconnected, rather than buffered without bound: it resumes when back. */
-    private void write(Buffer frames) {
-        if (response.writeQueueFull()) {
-            close();
-            return;
-        }
-        response.write(frames);
+        end(endFrame);
     }
 }

@@ -5,26 +5,38 @@ import io.runstream.run.RunStore;
 import io.runstream.events.RunEventWriter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.runstream.feed.ActivityFeed;
+import io.runstream.feed.FeedEvent;
+import io.runstream.feed.FeedEventType;
 import io.runstream.json.Json;
 import io.runstream.worker.handler.RunContext;
 
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** One attempt of a run: what its handler sees ({@link RunContext}), and its event writer and stop flags. */
 public final class Attempt implements RunContext {
+
+    /** At most one progress event a second per attempt goes to the activity feed (every one to the run's stream). */
+    private static final long FEED_PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RunStore.StartedRun run;
     private final Lane lane;
     private final JsonNode input;
     private final RunEventWriter events;
+    private final ActivityFeed feed;
+    /** When the last progress event went to the feed ({@link System#nanoTime}); none yet: {@code Long.MIN_VALUE}. */
+    private final AtomicLong fedProgress = new AtomicLong(Long.MIN_VALUE);
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
-    Attempt(RunStore.StartedRun run, Lane lane, RunEventWriter events) {
+    Attempt(RunStore.StartedRun run, Lane lane, RunEventWriter events, ActivityFeed feed) {
         this.run = run;
         this.lane = lane;
         this.input = Json.tree(run.inputJson());
         this.events = events;
+        this.feed = feed;
     }
 
     @Override
@@ -55,6 +67,22 @@ public final class Attempt implements RunContext {
     @Override
     public void progress(int percent, String message) {
         events.progress(percent, message);
+        long now = System.nanoTime();
+        long last = fedProgress.get();
+        boolean due = percent == 100 || last == Long.MIN_VALUE || now - last >= FEED_PROGRESS_NANOS;
+        if (due && fedProgress.compareAndSet(last, now)) {
+            feed.append(feedEvent(FeedEventType.PROGRESS).with(d -> d.put("percent", percent).put("message", message)));
+        }
+    }
+
+    /** An activity feed event about this attempt. */
+    public FeedEvent feedEvent(FeedEventType type) {
+        return FeedEvent.of(type, run.id(), run.tenant(), run.pipeline(), lane.queue(), run.attempt());
+    }
+
+    /** The activity feed this attempt's events go to. */
+    public ActivityFeed feed() {
+        return feed;
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.virtual.threads.VirtualThreads;
 import io.runstream.events.RunEventWriter;
 import io.runstream.events.RunEventWriters;
+import io.runstream.feed.ActivityFeed;
+import io.runstream.feed.FeedEventType;
 import io.runstream.json.Json;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
@@ -40,10 +42,12 @@ public class AttemptExecutor {
     private final ExecutorService virtualThreads;
     private final MeterRegistry metrics;
     private final Vertx vertx;
+    private final ActivityFeed feed;
 
     public AttemptExecutor(HandlerRegistry handlers, PipelineCircuits circuits, RunningAttempts running, RunEventWriters writers,
                            WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics,
-                           Vertx vertx) {
+                           Vertx vertx, ActivityFeed feed) {
+        this.feed = feed;
         this.handlers = handlers;
         this.circuits = circuits;
         this.running = running;
@@ -57,8 +61,9 @@ public class AttemptExecutor {
     /** Runs the handler of the started attempt {@code run}, whose task came from {@code lane}; never fails. */
     public Uni<Outcome> execute(RunStore.StartedRun run, Lane lane) {
         RunEventWriter events = writers.of(run.id(), run.attempt());
-        Attempt attempt = new Attempt(run, lane, events);
+        Attempt attempt = new Attempt(run, lane, events, feed);
         running.add(attempt);
+        feed.append(attempt.feedEvent(FeedEventType.STARTED));
         if (run.attempt() > 1) {
             events.reset();
         }

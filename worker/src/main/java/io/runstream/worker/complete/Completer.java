@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.runstream.events.RunEvent;
 import io.runstream.events.RunEventWriter;
 import io.runstream.events.RunEventWriters;
+import io.runstream.feed.ActivityFeed;
+import io.runstream.feed.FeedEvent;
+import io.runstream.feed.FeedEventType;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.run.RunStore.End;
@@ -39,9 +42,11 @@ public class Completer {
     private final DelayedTasks delayed;
     private final RunEventWriters writers;
     private final MeterRegistry metrics;
+    private final ActivityFeed feed;
 
     public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed,
-                     RunEventWriters writers, MeterRegistry metrics) {
+                     RunEventWriters writers, MeterRegistry metrics, ActivityFeed feed) {
+        this.feed = feed;
         this.store = store;
         this.writes = writes;
         this.retry = retry;
@@ -62,16 +67,16 @@ public class Completer {
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.COMPLETED,
                             completed.resultJson(), null)), "complete run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.COMPLETED,
-                            List.of(RunEvent.result(completed.resultJson()))));
+                            List.of(RunEvent.result(completed.resultJson())), null));
             case Outcome.FailedFinal failed -> emitted
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.FAILED, null,
                             failed.error())), "fail run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.FAILED,
-                            List.of(RunEvent.error(failed.error(), false))));
+                            List.of(RunEvent.error(failed.error(), false)), failed.error()));
             case Outcome.Cancelled cancelled -> emitted
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.CANCELLED, null, null)),
                             "cancel run " + id))
-                    .chain(applied -> ended(applied, attempt, RunStatus.CANCELLED, List.of()));
+                    .chain(applied -> ended(applied, attempt, RunStatus.CANCELLED, List.of(), null));
             case Outcome.FailedRetryable failed -> emitted
                     .chain(() -> retry.until(store.retry(id, number, failed.error()), "requeue run " + id))
                     .chain(applied -> applied ? retryLater(attempt, failed) : stale(attempt));
@@ -106,8 +111,11 @@ public class Completer {
     public Uni<Void> poison(Message<?> task, TaskMessage message, String error) {
         UUID id = message.runId();
         return retry.until(store.poison(id, error), "fail run " + id)
-                .chain(applied -> applied ? writeEnd(writers.of(id, 0), RunStatus.FAILED,
-                        List.of(RunEvent.error(error, false))) : Uni.createFrom().voidItem())
+                .chain(poisoned -> poisoned.map(run -> {
+                    feed.append(withError(FeedEvent.of(FeedEventType.FAILED, id, run.tenant(), message.pipeline(),
+                            run.queue(), run.attempt()), error));
+                    return writeEnd(writers.of(id, 0), RunStatus.FAILED, List.of(RunEvent.error(error, false)));
+                }).orElseGet(() -> Uni.createFrom().voidItem()))
                 .chain(() -> nack(task, new PoisonTaskException(error)));
     }
 
@@ -124,6 +132,8 @@ public class Completer {
         RunEventWriter events = attempt.events();
         events.error(failed.error());
         events.status(RunStatus.QUEUED.wire());
+        feed.append(attempt.feedEvent(FeedEventType.RETRIED)
+                .with(d -> d.put("error", failed.error()).put("delayMs", failed.delay().toMillis())));
         Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
                 .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
         TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline());
@@ -133,13 +143,20 @@ public class Completer {
                 .replaceWith(true);
     }
 
-    private Uni<Boolean> ended(boolean applied, Attempt attempt, RunStatus status, List<RunEvent> outcome) {
+    /** @param error a failed run's error, for the activity feed */
+    private Uni<Boolean> ended(boolean applied, Attempt attempt, RunStatus status, List<RunEvent> outcome,
+                               String error) {
         if (!applied) {
             return stale(attempt);
         }
         Counter.builder("runstream.runs." + status.wire()).tag("pipeline", attempt.pipeline())
                 .description("Runs that ended " + status.wire() + " in this worker").register(metrics).increment();
+        feed.append(withError(attempt.feedEvent(FeedEventType.ended(status)), error));
         return writeEnd(attempt.events(), status, outcome).replaceWith(true);
+    }
+
+    private static FeedEvent withError(FeedEvent event, String error) {
+        return error == null ? event : event.with(d -> d.put("error", error));
     }
 
     private Uni<Void> writeEnd(RunEventWriter events, RunStatus status, List<RunEvent> outcome) {
@@ -163,6 +180,9 @@ public class Completer {
                             "write the end of run " + id)
                     .invoke(written -> {
                         if (written) {
+                            // its worker died between recording the end and writing it: the feed missed it too
+                            feed.append(withError(FeedEvent.of(FeedEventType.ended(run.status()), id, run.tenant(),
+                                    run.pipeline(), run.queue(), run.attempt()), run.error()));
                             LOG.infof("Wrote the missing end of run %s's events", id);
                         }
                     })
