@@ -19,6 +19,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.hasSize;
@@ -439,6 +440,40 @@ class RunApiTest {
         given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(409).contentType(PROBLEM)
                 .body("status", equalTo(409))
                 .body("detail", equalTo("run " + id + " already ended cancelled"));
+    }
+
+    @Test
+    void retryOfAFailedOrCancelledRunSubmitsItAgainAsANewRun() {
+        String failed = submit("{\"pipeline\":\"echo\",\"input\":{\"n\":[1,2]},\"priority\":3}").statusCode(202)
+                .extract().path("id");
+        fixture.setStatus(failed, "failed");
+        long tasks = fixture.queuedTasks("default") + fixture.redis().stream(String.class)
+                .xlen(fixture.keys().tasks("default", 3));
+
+        String copy = given().contentType(ContentType.JSON).post("/api/runs/" + failed + "/retry").then().statusCode(202)
+                .header("Location", startsWith("/api/runs/"))
+                .body("status", equalTo("queued")).body("pipeline", equalTo("echo")).body("priority", equalTo(3))
+                .body("input.n", contains(1, 2)).body("attempt", equalTo(0)).extract().path("id");
+        assertThat(copy).isNotEqualTo(failed);
+        assertThat(fixture.queuedTasks("default") + fixture.redis().stream(String.class)
+                .xlen(fixture.keys().tasks("default", 3))).isEqualTo(tasks + 1);
+        given().get("/api/runs/" + failed).then().statusCode(200).body("status", equalTo("failed"));
+
+        String cancelled = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        given().contentType(ContentType.JSON).post("/api/runs/" + cancelled + "/cancel").then().statusCode(202);
+        given().contentType(ContentType.JSON).post("/api/runs/" + cancelled + "/retry").then().statusCode(202);
+    }
+
+    @Test
+    void retryOfARunThatHasNotEndedOrCompletedIs409AndChangesNothing() {
+        String queued = submit("{\"pipeline\":\"echo\"}").statusCode(202).extract().path("id");
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).post("/api/runs/" + queued + "/retry")
+                .then().statusCode(409).contentType(PROBLEM).body("detail", containsString("is queued")));
+        fixture.setStatus(queued, "completed");
+        fixture.assertNothingChanges(() -> given().contentType(ContentType.JSON).post("/api/runs/" + queued + "/retry")
+                .then().statusCode(409).contentType(PROBLEM).body("detail", containsString("is completed")));
+        given().contentType(ContentType.JSON).post("/api/runs/01a205d1-c2a0-7403-b95c-93eac94c0c24/retry").then()
+                .statusCode(404).contentType(PROBLEM);
     }
 
     @Test

@@ -92,6 +92,7 @@ public final class Launcher {
         System.out.println("runstream: admin key of tenant 'default' (shown this once; more with POST /api/keys): "
                 + adminKey);
         System.out.println("runstream: try  curl -H 'Authorization: Bearer " + adminKey + "' " + api + "/api/pipelines");
+        System.out.println("runstream: dashboard at " + api + "/dashboard/ (sign in with the key above)");
         for (Process app : apps) {
             int code = app.waitFor();
             if (code != 0 && code != 143 && code != 130) {

@@ -11,6 +11,7 @@ import io.runstream.api.auth.ReadTokens;
 import io.runstream.auth.Scope;
 import io.vertx.ext.web.RoutingContext;
 import io.runstream.api.problem.JsonFields;
+import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -142,6 +143,26 @@ public class RunResource {
     public Uni<Response> cancel(@PathParam("id") String id, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_CANCEL);
         return cancels.cancel(parseId(id), caller.tenant()).map(run -> Response.accepted(run).build());
+    }
+
+    /**
+     * Submits a run that failed or was cancelled again, as a new run with its pipeline, queue, priority and input:
+     * 202 with the new Run, 404, or 409 for a run that has not ended or that completed. The old run stays as it was.
+     */
+    @POST
+    @Path("{id}/retry")
+    @APIResponse(responseCode = "202", description = "the new run, recorded and queued; Location: /api/runs/{id} of it", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "409", description = "the run has not ended, or it completed")
+    public Uni<Response> retry(@PathParam("id") String id, @Context RoutingContext routing) {
+        Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
+        return queries.found(parseId(id), caller.tenant()).chain(run -> {
+            if (!RunStatus.FAILED.wire().equals(run.status()) && !RunStatus.CANCELLED.wire().equals(run.status())) {
+                throw new ProblemException(Problem.of(Response.Status.CONFLICT, "run " + run.id() + " is "
+                        + run.status() + ": only a failed or cancelled run is retried"));
+            }
+            return runs.submit(new SubmitRequest(run.pipeline(), run.input(), run.queue(), run.priority(), null), null,
+                    caller.tenant());
+        }).map(copy -> Response.accepted(copy).header(HttpHeaders.LOCATION, "/api/runs/" + copy.id()).build());
     }
 
     /**
