@@ -56,7 +56,7 @@ public final class Bench {
 
     static final List<String> SCENARIOS = List.of("noop-throughput", "single-add-latency", "streamed-output",
             "fanout", "crash-recovery", "crash-recovery-fast", "startup", "scaling", "priority-jump", "delayed-start", "fuzz",
-            "schedule-tick");
+            "schedule-tick", "runs-view");
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +100,7 @@ public final class Bench {
             case "priority-jump" -> List.of(line(name, priorityJump()));
             case "delayed-start" -> List.of(line(name, delayedStart()));
             case "schedule-tick" -> List.of(line(name, scheduleTick()));
+            case "runs-view" -> List.of(line(name, runsView()));
             case "fuzz" -> List.of(line(name, fuzz()));
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + SCENARIOS);
         };
@@ -369,6 +370,74 @@ public final class Bench {
                 return r;
             }
         }
+    }
+
+    /**
+     * What the dashboard's runs view asks, with {@code -Dbench.view.runs} (default 1,000,000) runs in PostgreSQL:
+     * two tenants interleaved, five pipelines, mostly completed, spread over 30 days (ids ordered by time, as
+     * UUIDv7s are). Each question is asked 50 times after 10 unmeasured; p50 and p99 of the answer time as the
+     * client sees it, for the tenant {@code default}: the first page, by status, by pipeline, by both (a rare pair),
+     * the 20th page (cursor), one run by id.
+     */
+    private Map<String, Object> runsView() throws Exception {
+        int runs = smoke ? 20_000 : Integer.getInteger("bench.view.runs", 1_000_000);
+        try (AppProcesses apps = apps("runs-view")) {
+            apps.start(Map.of());
+            try (Connection db = connect(apps); Statement s = db.createStatement()) {
+                s.execute("""
+                        INSERT INTO runs (id, pipeline, queue, status, input, result, attempt, created_at, started_at,
+                                          completed_at, updated_at, tenant)
+                        SELECT (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0')
+                                 || substr(md5(i::text), 1, 20))::uuid,
+                               'pipeline-' || (i % 5), 'default',
+                               CASE WHEN i % 100 < 90 THEN 'completed' WHEN i % 100 < 95 THEN 'failed'
+                                    WHEN i % 100 < 98 THEN 'queued' WHEN i % 100 < 99 THEN 'running'
+                                    ELSE 'cancelled' END,
+                               '{"i":' || i || '}', '{"ok":true}', 1, t, t, t + interval '2 seconds', t,
+                               CASE WHEN i % 2 = 0 THEN 'default' ELSE 'other' END
+                          FROM (SELECT i, now() - interval '30 days' * (1 - i::float / %d) AS t
+                                  FROM generate_series(1, %d) i) g""".formatted(runs, runs));
+                s.execute("ANALYZE runs");
+            }
+            String rare = "/api/runs?status=cancelled&pipeline=pipeline-3&limit=50";
+            String first = "/api/runs?limit=50";
+            String deep = first;
+            for (int page = 1; page < 20; page++) {
+                deep = first + "&cursor=" + JSON.readTree(get(apps, deep)).get("next").asText();
+            }
+            String one = "/api/runs/" + JSON.readTree(get(apps, first)).get("items").get(0).get("id").asText();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("runs", runs);
+            for (Map.Entry<String, String> question : Map.of("first_page", first,
+                    "by_status", "/api/runs?status=failed&limit=50", "by_pipeline", "/api/runs?pipeline=pipeline-2&limit=50",
+                    "rare_pair", rare, "page_20", deep, "by_id", one).entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey()).toList()) {
+                double[] millis = new double[50];
+                for (int i = -10; i < millis.length; i++) {
+                    long start = System.nanoTime();
+                    get(apps, question.getValue());
+                    if (i >= 0) {
+                        millis[i] = (System.nanoTime() - start) / 1e6;
+                    }
+                }
+                Arrays.sort(millis);
+                r.put(question.getKey() + "_p50_ms", percentile(millis, 0.5));
+                r.put(question.getKey() + "_p99_ms", percentile(millis, 0.99));
+            }
+            apps.stop();
+            return r;
+        }
+    }
+
+    /** GETs {@code path}; its body, unless it does not succeed. */
+    private static String get(AppProcesses apps, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + " answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+        return response.body();
     }
 
     /** N sequential submits with one worker at concurrency 1: submit latency and submit → handler start. */

@@ -235,6 +235,39 @@ class DashboardEndToEndTest {
         screenshot("schedules");
     }
 
+    /**
+     * The measurement of issue 15: 1,000 runs a second for {@code -Ddashboard.load.seconds} (default 10), their
+     * lifecycle events (created, started, completed) followed by an open runs view; each event's delay from its
+     * write in Redis to the page is what the page recorded. Prints the figures; asserts only that every event
+     * arrived, once (speed is quoted from quiet runs, in docs/benchmarks.md, not gated here).
+     */
+    @Test
+    void aThousandRunsASecondReachAnOpenDashboard() throws Exception {
+        int seconds = Integer.getInteger("dashboard.load.seconds", 10);
+        page.navigate(apps.api("/dashboard/#/runs?pipeline=echo").toString());
+        page.locator("h1").waitFor();
+        awaitFeedLive();
+        page.evaluate("() => { window.runstreamFeedDelays.length = 0; }");
+        String batch = "{\"runs\":[" + String.join(",", java.util.Collections.nCopies(100,
+                "{\"pipeline\":\"echo\",\"input\":{}}")) + "]}";
+        long start = System.nanoTime();
+        for (int tick = 0; tick < seconds * 10; tick++) {
+            long due = start + tick * 100_000_000L;
+            Awaitility.await().pollInterval(Duration.ofMillis(5)).until(() -> System.nanoTime() >= due);
+            HttpResponse<String> accepted = client.post("/api/runs/batch", batch);
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        }
+        int expected = seconds * 1000 * 3;
+        page.waitForCondition(() -> ((Number) page.evaluate("() => window.runstreamFeedDelays.length")).intValue()
+                >= expected, new Page.WaitForConditionOptions().setTimeout(120_000));
+        @SuppressWarnings("unchecked")
+        List<Number> delays = (List<Number>) page.evaluate("() => window.runstreamFeedDelays.slice()");
+        double[] sorted = delays.stream().mapToDouble(Number::doubleValue).sorted().toArray();
+        System.out.printf("dashboard feed: runs=%d events=%d p50_ms=%.0f p99_ms=%.0f max_ms=%.0f%n", seconds * 1000,
+                sorted.length, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], sorted[sorted.length - 1]);
+        assertThat(sorted).hasSize(expected);
+    }
+
     // ---- helpers ----
 
     private static Path chromium() throws IOException, InterruptedException {

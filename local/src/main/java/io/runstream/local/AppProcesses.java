@@ -303,6 +303,7 @@ public final class AppProcesses implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_USERNAME", infra.username());
         env.put("QUARKUS_DATASOURCE_PASSWORD", infra.password());
         env.put("RUNSTREAM_KEY_PREFIX", keyPrefix);
+        env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false"); // text lines, which tests read; JsonLogsEndToEndTest sets true
         // worker settings stay with the workers: an incoming channel setting would declare that channel in the api
         extraEnv.forEach((name, value) -> {
             if (app.equals("worker") || !(name.startsWith("MP_MESSAGING_INCOMING_") || name.startsWith("RUNSTREAM_WORKER_"))) {

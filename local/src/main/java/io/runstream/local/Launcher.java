@@ -110,6 +110,7 @@ public final class Launcher {
         env.putAll(ports);
         // a local system: health and metrics answer on this machine only
         env.put("QUARKUS_MANAGEMENT_HOST", "localhost");
+        env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false"); // a terminal: text lines
         env.put("QUARKUS_REDIS_HOSTS", infra.redisUri());
         if (!databaseConfigured) {
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", infra.reactiveUrl(database));

@@ -12,6 +12,7 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
+import io.runstream.log.RunMdc;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
 import io.runstream.pipeline.PipelineDirectory;
@@ -307,10 +308,11 @@ public class RunService {
                             if (undoFailure == null && undone) {
                                 return Uni.createFrom().failure(Outages.classify("Redis", failure));
                             }
-                            LOG.warnf("Run %s is recorded but its task did not reach Redis (%s), and it could not be "
-                                            + "removed (%s): it stays queued, the sweeper dispatches it once Redis "
-                                            + "answers", run.id(), failure.toString(),
-                                    undoFailure == null ? "it was dispatched meanwhile" : undoFailure.toString());
+                            RunMdc.log(run.id(), 0, run.pipeline(), run.queue(), () -> LOG.warnf("Run %s is recorded "
+                                            + "but its task did not reach Redis (%s), and it could not be removed (%s): "
+                                            + "it stays queued, the sweeper dispatches it once Redis answers", run.id(),
+                                    failure.toString(),
+                                    undoFailure == null ? "it was dispatched meanwhile" : undoFailure.toString()));
                             return Uni.createFrom().voidItem();
                         }));
     }

@@ -9,6 +9,7 @@ import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
 import io.runstream.json.Json;
+import io.runstream.log.RunMdc;
 import io.runstream.worker.handler.RunContext;
 
 import java.util.UUID;
@@ -78,6 +79,11 @@ public final class Attempt implements RunContext {
     /** An activity feed event about this attempt. */
     public FeedEvent feedEvent(FeedEventType type) {
         return FeedEvent.of(type, run.id(), run.tenant(), run.pipeline(), lane.queue(), run.attempt());
+    }
+
+    /** Runs {@code log} with this attempt's run id, attempt, pipeline and queue in the logging context. */
+    public void logged(Runnable log) {
+        RunMdc.log(run.id(), run.attempt(), run.pipeline(), lane.queue(), log);
     }
 
     /** The activity feed this attempt's events go to. */

@@ -9,6 +9,7 @@ import io.runstream.events.RunEventWriters;
 import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEventType;
 import io.runstream.json.Json;
+import io.runstream.log.RunMdc;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.worker.WorkerConfig;
@@ -72,7 +73,8 @@ public class AttemptExecutor {
         Uni<Object> result;
         try {
             result = handlers.find(run.pipeline())
-                    .map(h -> circuits.ready(h).chain(() -> h.invoker().invoke(attempt, virtualThreads)))
+                    .map(h -> circuits.ready(h).chain(() -> h.invoker().invoke(attempt, RunMdc.executor(virtualThreads,
+                            run.id(), run.attempt(), run.pipeline(), lane.queue()))))
                     .orElseGet(() -> Uni.createFrom().failure(new UnknownPipelineException(run.pipeline(),
                             handlers.names())));
         } catch (RuntimeException e) {
@@ -99,7 +101,8 @@ public class AttemptExecutor {
 
     private Outcome outcome(Attempt attempt, Object value, Throwable failure) {
         if (failure instanceof RunCancelledException && attempt.stopping() && !attempt.cancelledByClient()) {
-            LOG.infof("Run %s stopped by shutdown; its task stays pending for another worker", attempt.runId());
+            attempt.logged(() -> LOG.infof("Run %s stopped by shutdown; its task stays pending for another worker",
+                    attempt.runId()));
             return new Outcome.Abandoned(attempt);
         }
         Ending ending = Ending.of(failure, attempt.cancelledByClient());
@@ -118,16 +121,18 @@ public class AttemptExecutor {
         boolean retryable = ending == Ending.FAILED && !(failure instanceof UnknownPipelineException)
                 && !(failure instanceof Circuit.OpenException);
         if (retryable && policy.retriesAfter(attempt.attempt())) {
-            LOG.debugf(failure, "Run %s attempt %d failed; retrying", attempt.runId(), attempt.attempt());
+            attempt.logged(() -> LOG.debugf(failure, "Run %s attempt %d failed; retrying", attempt.runId(),
+                    attempt.attempt()));
             return new Outcome.FailedRetryable(attempt, message, policy.delayAfter(attempt.attempt()));
         }
-        LOG.debugf(failure, "Run %s attempt %d failed for good", attempt.runId(), attempt.attempt());
+        attempt.logged(() -> LOG.debugf(failure, "Run %s attempt %d failed for good", attempt.runId(),
+                attempt.attempt()));
         return failedFinal(attempt, message);
     }
 
     private static Outcome failedFinal(Attempt attempt, String message) {
-        LOG.warnf("Run %s (%s) failed for good at attempt %d: %s", attempt.runId(), attempt.pipeline(),
-                attempt.attempt(), message);
+        attempt.logged(() -> LOG.warnf("Run %s (%s) failed for good at attempt %d: %s", attempt.runId(),
+                attempt.pipeline(), attempt.attempt(), message));
         return new Outcome.FailedFinal(attempt, message);
     }
 

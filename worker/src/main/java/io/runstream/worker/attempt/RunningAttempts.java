@@ -59,7 +59,7 @@ public class RunningAttempts {
             return false;
         }
         attempt.cancel();
-        LOG.infof("Run %s cancelled", runId);
+        attempt.logged(() -> LOG.infof("Run %s cancelled", runId));
         return true;
     }
 

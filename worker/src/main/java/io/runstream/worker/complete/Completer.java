@@ -8,6 +8,7 @@ import io.runstream.events.RunEventWriters;
 import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
+import io.runstream.log.RunMdc;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.run.RunStore.End;
@@ -183,7 +184,8 @@ public class Completer {
                             // its worker died between recording the end and writing it: the feed missed it too
                             feed.append(withError(FeedEvent.of(FeedEventType.ended(run.status()), id, run.tenant(),
                                     run.pipeline(), run.queue(), run.attempt()), run.error()));
-                            LOG.infof("Wrote the missing end of run %s's events", id);
+                            RunMdc.log(id, run.attempt(), run.pipeline(), run.queue(),
+                                    () -> LOG.infof("Wrote the missing end of run %s's events", id));
                         }
                     })
                     .replaceWithVoid();
@@ -191,8 +193,8 @@ public class Completer {
     }
 
     private static Uni<Boolean> stale(Attempt attempt) {
-        LOG.warnf("Outcome of run %s attempt %d was not recorded: a newer attempt or a cancel won",
-                attempt.runId(), attempt.attempt());
+        attempt.logged(() -> LOG.warnf("Outcome of run %s attempt %d was not recorded: a newer attempt or a cancel "
+                + "won", attempt.runId(), attempt.attempt()));
         return Uni.createFrom().item(true);
     }
 

@@ -3,6 +3,7 @@ package io.runstream.worker.consume;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.runstream.redis.streams.IncomingRedisStreamMetadata;
+import io.runstream.log.RunMdc;
 import io.runstream.task.TaskMessage;
 import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.attempt.AttemptExecutor;
@@ -110,7 +111,8 @@ public class TaskConsumer {
                                 ? new TaskMessage(task.runId(), task.pipeline(), task.startEntry(entry.id())) : task,
                                 lane, permit.delay())))
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.errorf(failure, "Run %s did not start; its task stays pending", task.runId());
+                    RunMdc.log(task.runId(), 0, task.pipeline(), lane.queue(),
+                            () -> LOG.errorf(failure, "Run %s did not start; its task stays pending", task.runId()));
                     return Settlement.NONE;
                 });
     }
@@ -140,8 +142,12 @@ public class TaskConsumer {
 
         Uni<Void> settle() {
             return Uni.createFrom().<Void>deferred(action::get).onFailure().recoverWithItem(failure -> {
-                LOG.errorf(failure, "Run %s was not settled; its task stays pending",
-                        task == null ? "(undecodable)" : task.runId());
+                if (task == null) {
+                    LOG.errorf(failure, "A task that could not be decoded was not settled; it stays pending");
+                } else {
+                    RunMdc.log(task.runId(), 0, task.pipeline(), null,
+                            () -> LOG.errorf(failure, "Run %s was not settled; its task stays pending", task.runId()));
+                }
                 return null;
             });
         }

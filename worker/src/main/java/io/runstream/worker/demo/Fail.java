@@ -17,12 +17,16 @@ import java.util.Map;
 @Pipeline("fail")
 public class Fail implements RunHandler {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Fail.class);
+
     @Override
     public Object handle(RunContext run) {
         String message = run.input().path("message").asText("failed on purpose");
         if (run.input().has("times") && run.attempt() > Demo.nonNegative(run, "times", 0)) {
             return Map.of("attempt", run.attempt());
         }
+        // a handler's own line: the worker puts the run's id, attempt, pipeline and queue into its logging context
+        LOG.infof("Attempt %d fails on purpose", run.attempt());
         throw new DemoFailure(message);
     }
 
