@@ -50,6 +50,7 @@ public final class RunEventWriter {
     private boolean writing;
     /** The event {@link #statusHeld} holds back: written before anything else, or by {@link #writeEnd}. */
     private RunEvent held;
+    private volatile String traceparent;
 
     /**
      * @param events the pipeline this writer's event batches go through (shared by every writer of the process)
@@ -65,6 +66,14 @@ public final class RunEventWriter {
         this.runId = runId;
         this.attempt = attempt;
         this.maxlen = maxlen;
+    }
+
+    /**
+     * The trace context of the attempt that writes: its terminal entry carries it ({@code traceparent}), so that the
+     * api's delivery of the run's end joins the run's trace. Null (tracing off): none.
+     */
+    public void traceparent(String traceparent) {
+        this.traceparent = traceparent;
     }
 
     /** The run whose events this writes. */
@@ -147,8 +156,9 @@ public final class RunEventWriter {
         if (!status.isTerminal()) {
             throw new IllegalArgumentException("a run ends in a terminal status, not " + status);
         }
+        String trace = traceparent;
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
-                statusData(status.wire())));
+                statusData(status.wire()), trace == null ? "" : trace));
         List<RunEvent> events = new ArrayList<>(outcome.size() + 1);
         RunEvent announced = takeHeld(); // nothing else was emitted after it: it goes first
         if (announced != null) {
@@ -164,8 +174,9 @@ public final class RunEventWriter {
     }
 
     /**
-     * KEYS[1] the run's stream; ARGV: maxlen, attempt, ttl (s), notify channel, run id, status data, then pairs of
-     * event type and data. Returns 0 when the stream already ends with a terminal entry, else writes and returns 1.
+     * KEYS[1] the run's stream; ARGV: maxlen, attempt, ttl (s), notify channel, run id, status data, traceparent of
+     * the terminal entry ('' for none), then pairs of event type and data. Returns 0 when the stream already ends
+     * with a terminal entry, else writes and returns 1.
      */
     private static final LuaScript WRITE_END = new LuaScript("""
             local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
@@ -177,12 +188,17 @@ public final class RunEventWriter {
                 end
               end
             end
-            for i = 7, #ARGV, 2 do
+            for i = 8, #ARGV, 2 do
               redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', ARGV[i], 'data', ARGV[i + 1],
                   'attempt', ARGV[2])
             end
-            redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'status', 'data', ARGV[6],
-                'attempt', ARGV[2], 'terminal', '1')
+            if ARGV[7] == '' then
+              redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'status', 'data', ARGV[6],
+                  'attempt', ARGV[2], 'terminal', '1')
+            else
+              redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'type', 'status', 'data', ARGV[6],
+                  'attempt', ARGV[2], 'terminal', '1', 'traceparent', ARGV[7])
+            end
             redis.call('EXPIRE', KEYS[1], ARGV[3])
             redis.call('PUBLISH', ARGV[4], ARGV[5])
             return 1""");

@@ -15,11 +15,15 @@ import java.util.UUID;
  * @param startedBy the task entry that may have started the run's current attempt, when this task took that entry's
  *                  place (it was held back by a limit after its worker died): the run restarts as that entry's
  *                  would; null for a task of its own (absent from the JSON)
+ * @param traceparent the W3C trace context of the submit that queued the run, so that its attempts join the
+ *                  submit's trace; null when tracing is off (absent from the JSON)
  */
 @RegisterForReflection
 public record TaskMessage(UUID runId, String pipeline,
                           @com.fasterxml.jackson.annotation.JsonInclude(
-                                  com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String startedBy) {
+                                  com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String startedBy,
+                          @com.fasterxml.jackson.annotation.JsonInclude(
+                                  com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String traceparent) {
 
     public TaskMessage {
         Objects.requireNonNull(runId, "runId");
@@ -27,7 +31,12 @@ public record TaskMessage(UUID runId, String pipeline,
     }
 
     public TaskMessage(UUID runId, String pipeline) {
-        this(runId, pipeline, null);
+        this(runId, pipeline, null, null);
+    }
+
+    /** This task, to take the place of entry {@code startedBy} (see {@link #startedBy}). */
+    public TaskMessage startedBy(String entry) {
+        return new TaskMessage(runId, pipeline, entry, traceparent);
     }
 
     /** The entry id the run's start is asked with: {@link #startedBy}'s when set, else {@code entryId}. */

@@ -1,6 +1,12 @@
 package io.runstream.api.outbox;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.runstream.config.RunstreamConfig;
+import io.runstream.trace.RunTracing;
+import io.runstream.trace.Traces;
 import io.runstream.keys.RedisKeys;
 import io.runstream.redis.streams.OutgoingRedisStreamMetadata;
 import io.runstream.redis.streams.RedisStreamsConnector;
@@ -35,10 +41,13 @@ public class Dispatcher {
     private final RedisKeys keys;
     private final RedisStreamsConnector connector;
     private final Redis redis;
+    private final Tracer tracer;
 
     public Dispatcher(@Channel("tasks") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
                       MutinyEmitter<String> tasks, RunstreamConfig config,
-                      @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, Redis redis) {
+                      @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, Redis redis,
+                      RunTracing tracing) {
+        this.tracer = tracing.tracer();
         this.tasks = tasks;
         this.redis = redis;
         this.connector = connector;
@@ -50,12 +59,31 @@ public class Dispatcher {
      * {@code scheduledFor} is later than now, adds it to that lane's delayed set; completes once Redis has it.
      */
     public Uni<Void> publish(UUID id, String pipeline, String queue, int priority, Instant scheduledFor) {
-        String task = new TaskMessage(id, pipeline).encode();
-        if (RunStore.NewRun.delayed(scheduledFor, Instant.now())) {
-            return redis.send(delay(queue, priority, scheduledFor, task)).replaceWithVoid();
-        }
-        return tasks.sendMessage(Message.of(task)
+        Span span = publishSpan(queue, 1);
+        String task = new TaskMessage(id, pipeline, null, Traces.traceparent(span)).encode();
+        Uni<Void> sent = RunStore.NewRun.delayed(scheduledFor, Instant.now())
+                ? redis.send(delay(queue, priority, scheduledFor, task)).replaceWithVoid()
+                : tasks.sendMessage(Message.of(task)
                 .addMetadata(OutgoingRedisStreamMetadata.toStream(keys.tasks(queue, priority))));
+        return ended(sent, span);
+    }
+
+    /**
+     * The span of a publish, child of the request's (the submit's): its context travels in the tasks
+     * ({@link TaskMessage#traceparent}), so that every attempt of their runs joins the submit's trace.
+     */
+    private Span publishSpan(String queue, int tasks) {
+        return tracer.spanBuilder("publish " + queue).setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.destination.name", queue).setAttribute("runstream.tasks", tasks).startSpan();
+    }
+
+    private static Uni<Void> ended(Uni<Void> sent, Span span) {
+        return sent.onItemOrFailure().invoke((x, failure) -> {
+            if (failure != null) {
+                span.setStatus(StatusCode.ERROR, failure.toString());
+            }
+            span.end();
+        });
     }
 
     private Request delay(String queue, int priority, Instant scheduledFor, String task) {
@@ -71,8 +99,10 @@ public class Dispatcher {
         Instant now = Instant.now();
         List<Message<String>> messages = new ArrayList<>(runs.size());
         List<Request> delays = new ArrayList<>();
+        Span span = publishSpan(runs.getFirst().queue(), runs.size());
+        String traceparent = Traces.traceparent(span);
         for (RunStore.NewRun run : runs) {
-            String task = new TaskMessage(run.id(), run.pipeline()).encode();
+            String task = new TaskMessage(run.id(), run.pipeline(), null, traceparent).encode();
             if (run.delayedAt(now)) {
                 delays.add(delay(run.queue(), run.priority(), run.scheduledFor(), task));
             } else {
@@ -83,6 +113,6 @@ public class Dispatcher {
         Uni<Void> delayed = delays.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(delays).replaceWithVoid();
         Uni<Void> due = messages.isEmpty() ? Uni.createFrom().voidItem() : connector.outgoing("tasks")
                 .orElseThrow(() -> new IllegalStateException("the tasks channel is not connected")).sendAll(messages);
-        return Uni.combine().all().unis(delayed, due).discardItems();
+        return ended(Uni.combine().all().unis(delayed, due).discardItems(), span);
     }
 }

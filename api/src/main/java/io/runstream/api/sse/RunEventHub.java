@@ -53,7 +53,7 @@ public class RunEventHub {
     private long ticker = -1;
 
     public RunEventHub(Redis redis, Vertx vertx, RunstreamConfig runstream, RunQueries snapshots, ObjectMapper json,
-                       ApiConfig config) {
+                       ApiConfig config, io.runstream.trace.RunTracing tracing) {
         this.redis = redis;
         this.vertx = vertx;
         this.keys = runstream.keys();
@@ -61,7 +61,7 @@ public class RunEventHub {
         this.config = config.sse();
         this.shared = new RunTail.Shared(redis, keys::events, this.config.batch(), this.config.history(),
                 this.config.terminalGrace(), snapshots::anyTenants, this::encode,
-                tail -> tails.remove(tail.runId, tail), vertx.getDelegate());
+                tail -> tails.remove(tail.runId, tail), vertx.getDelegate(), tracing.tracer());
     }
 
     void start(@Observes StartupEvent event) {

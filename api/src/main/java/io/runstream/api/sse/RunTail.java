@@ -5,6 +5,8 @@ import io.runstream.run.RunEventType;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.opentelemetry.api.trace.Tracer;
+import io.runstream.trace.Traces;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -57,7 +59,7 @@ final class RunTail {
     /** What every tail of a hub shares. */
     record Shared(Redis redis, Function<UUID, String> streamKey, int batch, int history, Duration terminalGrace,
                   Function<UUID, Uni<Optional<RunView>>> snapshot, Function<RunView, String> encode,
-                  Consumer<RunTail> onClosed, io.vertx.core.Vertx vertx) {
+                  Consumer<RunTail> onClosed, io.vertx.core.Vertx vertx, Tracer tracer) {
     }
 
     private static final Logger LOG = Logger.getLogger(RunTail.class);
@@ -394,6 +396,19 @@ final class RunTail {
 
     // ---- ending clients ----
 
+    /**
+     * A span of the delivery of the run's end to one client, in the run's trace: a child of the span of the attempt
+     * that wrote the terminal event (nothing with tracing off).
+     */
+    private void traceDelivery(StreamEvent end) {
+        io.opentelemetry.context.Context parent = Traces.parent(end.traceparent());
+        if (io.opentelemetry.api.trace.Span.fromContext(parent).getSpanContext().isValid()) {
+            shared.tracer().spanBuilder("sse deliver").setParent(parent)
+                    .setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER)
+                    .setAttribute("runstream.run.id", runId.toString()).startSpan().end();
+        }
+    }
+
     /** After a member was sent more: ends it after the terminal event, or starts its wait for one. */
     private void afterAdvance(Member member) {
         if (member.finished) {
@@ -401,6 +416,7 @@ final class RunTail {
         }
         if (terminal != null && isAtOrAfter(member.cursor, terminal.id())) {
             member.finished = true;
+            traceDelivery(terminal);
             String id = terminal.id().toString();
             withEnd(json -> member.client.post(json == null ? member.client::close
                     : () -> member.client.finish(endFrame(id, json))));
@@ -516,17 +532,19 @@ final class RunTail {
             String data = null;
             int attempt = 0;
             boolean terminal = false;
+            String traceparent = null;
             for (int i = 0; i + 1 < fields.size(); i += 2) {
                 switch (fields.get(i).toString()) {
                     case "type" -> type = fields.get(i + 1).toString();
                     case "data" -> data = fields.get(i + 1).toString();
                     case "attempt" -> attempt = fields.get(i + 1).toInteger();
                     case "terminal" -> terminal = "1".equals(fields.get(i + 1).toString());
+                    case "traceparent" -> traceparent = fields.get(i + 1).toString();
                     default -> { }
                 }
             }
             if (type != null && data != null) {
-                events.add(StreamEvent.of(id, type, data, attempt, terminal));
+                events.add(StreamEvent.of(id, type, data, attempt, terminal, traceparent));
             }
         }
         return events;

@@ -11,11 +11,18 @@ import io.vertx.core.buffer.Buffer;
  * @param frame    the whole SSE frame, UTF-8 encoded
  * @param terminal whether this is the run's terminal {@code status} (the entry's {@code terminal} field)
  * @param attempt  the attempt that wrote it (0 when the api wrote it)
+ * @param traceparent the trace context of the attempt that wrote it (its terminal entry carries one when tracing
+ *                 is on), or null
  */
-record StreamEvent(EntryId id, String type, Buffer frame, boolean terminal, int attempt) {
+record StreamEvent(EntryId id, String type, Buffer frame, boolean terminal, int attempt, String traceparent) {
 
     static StreamEvent of(String id, String type, String data, int attempt, boolean terminal) {
-        return new StreamEvent(EntryId.parse(id), type, Buffer.buffer(frame(id, type, data)), terminal, attempt);
+        return of(id, type, data, attempt, terminal, null);
+    }
+
+    static StreamEvent of(String id, String type, String data, int attempt, boolean terminal, String traceparent) {
+        return new StreamEvent(EntryId.parse(id), type, Buffer.buffer(frame(id, type, data)), terminal, attempt,
+                traceparent);
     }
 
     /** An SSE frame; {@code data} is single-line JSON. */

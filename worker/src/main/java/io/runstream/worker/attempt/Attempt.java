@@ -5,6 +5,7 @@ import io.runstream.run.RunStore;
 import io.runstream.events.RunEventWriter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.opentelemetry.api.trace.Span;
 import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
@@ -27,12 +28,19 @@ public final class Attempt implements RunContext {
     private final JsonNode input;
     private final RunEventWriter events;
     private final ActivityFeed feed;
+    /** This attempt's span (a no-op one with tracing off). */
+    private final Span span;
+    /** The submit's trace context its task carried: a retry's task carries it on. */
+    private final String taskTraceparent;
     /** When the last progress event went to the feed ({@link System#nanoTime}); none yet: {@code Long.MIN_VALUE}. */
     private final AtomicLong fedProgress = new AtomicLong(Long.MIN_VALUE);
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
-    Attempt(RunStore.StartedRun run, Lane lane, RunEventWriter events, ActivityFeed feed) {
+    Attempt(RunStore.StartedRun run, Lane lane, RunEventWriter events, ActivityFeed feed, Span span,
+            String taskTraceparent) {
+        this.span = span;
+        this.taskTraceparent = taskTraceparent;
         this.run = run;
         this.lane = lane;
         this.input = Json.tree(run.inputJson());
@@ -84,6 +92,16 @@ public final class Attempt implements RunContext {
     /** Runs {@code log} with this attempt's run id, attempt, pipeline and queue in the logging context. */
     public void logged(Runnable log) {
         RunMdc.log(run.id(), run.attempt(), run.pipeline(), lane.queue(), log);
+    }
+
+    /** The trace context of the submit that queued the run (null: none), for the task of a retry. */
+    public String taskTraceparent() {
+        return taskTraceparent;
+    }
+
+    /** Ends this attempt's span: its outcome is settled (or given up). */
+    public void endSpan() {
+        span.end();
     }
 
     /** The activity feed this attempt's events go to. */

@@ -8,7 +8,16 @@ import io.runstream.events.RunEventWriter;
 import io.runstream.events.RunEventWriters;
 import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEventType;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.runstream.json.Json;
+import io.runstream.task.TaskMessage;
+import io.runstream.trace.RunTracing;
+import io.runstream.trace.Traces;
 import io.runstream.log.RunMdc;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
@@ -24,6 +33,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Executes one attempt of a run that {@link RunStore#start} began: announces it ({@code reset} for a run that starts
@@ -44,11 +54,19 @@ public class AttemptExecutor {
     private final MeterRegistry metrics;
     private final Vertx vertx;
     private final ActivityFeed feed;
+    private final Tracer tracer;
+
+    static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("runstream.run.id");
+    static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("runstream.attempt");
+    static final AttributeKey<String> PIPELINE = AttributeKey.stringKey("runstream.pipeline");
+    static final AttributeKey<String> QUEUE = AttributeKey.stringKey("runstream.queue");
+    static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("runstream.outcome");
 
     public AttemptExecutor(HandlerRegistry handlers, PipelineCircuits circuits, RunningAttempts running, RunEventWriters writers,
                            WorkerConfig config, @VirtualThreads ExecutorService virtualThreads, MeterRegistry metrics,
-                           Vertx vertx, ActivityFeed feed) {
+                           Vertx vertx, ActivityFeed feed, RunTracing tracing) {
         this.feed = feed;
+        this.tracer = tracing.tracer();
         this.handlers = handlers;
         this.circuits = circuits;
         this.running = running;
@@ -59,10 +77,21 @@ public class AttemptExecutor {
         this.vertx = vertx;
     }
 
-    /** Runs the handler of the started attempt {@code run}, whose task came from {@code lane}; never fails. */
-    public Uni<Outcome> execute(RunStore.StartedRun run, Lane lane) {
+    /**
+     * Runs the handler of the started attempt {@code run}, whose task {@code task} came from {@code lane} as entry
+     * {@code entryId}; never fails. Its spans join the submit's trace ({@link TaskMessage#traceparent}): the time the
+     * task waited in its queue, the attempt (ended by {@link Attempt#endSpan} once its outcome is settled) and the
+     * handler's call.
+     */
+    public Uni<Outcome> execute(RunStore.StartedRun run, Lane lane, TaskMessage task, String entryId) {
+        Context parent = Traces.parent(task.traceparent());
+        queueWait(parent, run, lane, entryId);
+        Span span = tracer.spanBuilder("run " + run.pipeline()).setParent(parent).setSpanKind(SpanKind.CONSUMER)
+                .setAttribute(RUN_ID, run.id().toString()).setAttribute(ATTEMPT, run.attempt())
+                .setAttribute(PIPELINE, run.pipeline()).setAttribute(QUEUE, lane.queue()).startSpan();
         RunEventWriter events = writers.of(run.id(), run.attempt());
-        Attempt attempt = new Attempt(run, lane, events, feed);
+        events.traceparent(Traces.traceparent(span));
+        Attempt attempt = new Attempt(run, lane, events, feed, span, task.traceparent());
         running.add(attempt);
         feed.append(attempt.feedEvent(FeedEventType.STARTED));
         if (run.attempt() > 1) {
@@ -70,6 +99,7 @@ public class AttemptExecutor {
         }
         announce(events);
         Timer.Sample timing = Timer.start(metrics);
+        Span handler = tracer.spanBuilder("handler " + run.pipeline()).setParent(Context.root().with(span)).startSpan();
         Uni<Object> result;
         try {
             result = handlers.find(run.pipeline())
@@ -82,10 +112,31 @@ public class AttemptExecutor {
         }
         return result.onItemOrFailure().transform((value, failure) -> {
             Outcome outcome = outcome(attempt, value, failure);
+            if (failure != null) {
+                handler.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
+            }
+            handler.end();
+            span.setAttribute(OUTCOME, tag(outcome));
             timing.stop(Timer.builder("runstream.handler.duration").tag("pipeline", run.pipeline())
                     .tag("outcome", tag(outcome)).description("Time handlers take per attempt").register(metrics));
             return outcome;
         });
+    }
+
+    /** The time the task waited in its queue: from its entry's time (the XADD) to now. */
+    private void queueWait(Context parent, RunStore.StartedRun run, Lane lane, String entryId) {
+        if (!Span.fromContext(parent).getSpanContext().isValid()) {
+            return;
+        }
+        long queuedAt;
+        try {
+            queuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
+        } catch (RuntimeException e) {
+            return;
+        }
+        tracer.spanBuilder("queue wait").setParent(parent).setStartTimestamp(queuedAt, TimeUnit.MILLISECONDS)
+                .setAttribute(RUN_ID, run.id().toString()).setAttribute(ATTEMPT, run.attempt())
+                .setAttribute(QUEUE, lane.queue()).startSpan().end();
     }
 
     /** {@code status: running}, held back for {@link WorkerConfig#runningEventDelay()} at most. */

@@ -137,7 +137,7 @@ public class Completer {
                 .with(d -> d.put("error", failed.error()).put("delayMs", failed.delay().toMillis())));
         Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
                 .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
-        TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline());
+        TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline(), null, attempt.taskTraceparent());
         return events.flush()
                 .chain(() -> retry.until(delayed.schedule(attempt.lane(), task, failed.delay()),
                         "schedule the retry of run " + attempt.runId()))

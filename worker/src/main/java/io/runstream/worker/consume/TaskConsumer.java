@@ -108,7 +108,7 @@ public class TaskConsumer {
                         // (a redelivered entry may have started the run's attempt before its worker died: the task
                         // that takes its place restarts the run as it would)
                         : settle(message, task, () -> completer.waitOnLimit(message, entry.redelivered()
-                                ? new TaskMessage(task.runId(), task.pipeline(), task.startEntry(entry.id())) : task,
+                                ? task.startedBy(task.startEntry(entry.id())) : task,
                                 lane, permit.delay())))
                 .onFailure().recoverWithItem(failure -> {
                     RunMdc.log(task.runId(), 0, task.pipeline(), lane.queue(),
@@ -122,9 +122,11 @@ public class TaskConsumer {
                                   Lane lane, PipelineLimits.Permit permit) {
         return retry.until(writes.start(task.runId(), task.startEntry(entry.id())), "start run " + task.runId())
                 .chain(started -> started.isPresent()
-                        ? executor.execute(started.get(), lane).map(outcome -> new Settlement(task, () ->
-                                completer.complete(message, outcome).eventually(() -> running.remove(outcome.attempt()))
-                                        .eventually(() -> limits.release(permit))))
+                        ? executor.execute(started.get(), lane, task, entry.id()).map(outcome -> new Settlement(task,
+                                () -> completer.complete(message, outcome)
+                                        .eventually(() -> running.remove(outcome.attempt()))
+                                        .eventually(() -> limits.release(permit))
+                                        .eventually(() -> outcome.attempt().endSpan())))
                         // ended, or started by another entry: nothing to run
                         : settle(message, task, () -> limits.release(permit)
                                 .chain(() -> completer.nothingToRun(message, task.runId(), entry.redelivered()))))
