@@ -671,16 +671,35 @@ async function queues() {
   onLeave(() => clearInterval(timer));
 }
 
-/** Pipelines and the workers that serve them, from the workers' heartbeats. */
+/** The live workers as each last told itself, and the pipelines they serve; read again every five seconds. */
 async function workers() {
-  const list = await api("/api/pipelines");
+  const workerRows = h("tbody");
+  const pipelineRows = h("tbody");
+  const stamp = h("p", { class: "muted", role: "status" });
+  const ago = (iso) => `${Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))} s ago`;
+  const read = async () => {
+    const [live, list] = await Promise.all([api("/api/workers"), api("/api/pipelines")]);
+    workerRows.replaceChildren(...live.map((w) => h("tr", { dataset: { worker: w.id } },
+      h("td", {}, w.id), h("td", {}, w.queues.join(", ")), h("td", {}, w.pipelines.join(", ")),
+      h("td", { class: "num" }, w.concurrency), h("td", { class: "num cell-in-flight" }, w.inFlight),
+      h("td", {}, fmtTime(w.startedAt)), h("td", {}, ago(w.heartbeatAt)))));
+    if (!live.length) workerRows.replaceChildren(h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No live worker.")));
+    pipelineRows.replaceChildren(...list.map((p) => h("tr", {}, h("td", {}, p.name), h("td", {}, p.queue),
+      h("td", {}, (p.queues || []).join(", ")), h("td", { class: "num" }, p.workers),
+      h("td", {}, (p.unavailable || []).map((u) => `${u.worker}: ${u.reason} (retry ${fmtTime(u.retryAt)})`).join("; ") || "–"))));
+    stamp.textContent = `Read at ${new Date().toLocaleTimeString()}`;
+  };
+  await read();
   main.replaceChildren(h("h1", {}, "Workers"),
-    list.length ? h("table", { id: "workers" }, h("thead", {}, h("tr", {}, h("th", {}, "Pipeline"), h("th", {}, "Own queue"),
-      h("th", {}, "Served on"), h("th", { class: "num" }, "Live workers"), h("th", {}, "Unavailable on"))),
-    h("tbody", {}, list.map((p) => h("tr", {}, h("td", {}, p.name), h("td", {}, p.queue), h("td", {}, (p.queues || []).join(", ")),
-      h("td", { class: "num" }, p.workers),
-      h("td", {}, (p.unavailable || []).map((u) => `${u.worker}: ${u.reason} (retry ${fmtTime(u.retryAt)})`).join("; ") || "–")))))
-      : h("div", { class: "empty" }, "No worker has advertised a pipeline."));
+    h("table", { id: "workers" }, h("thead", {}, h("tr", {}, h("th", {}, "Worker"), h("th", {}, "Queues"),
+      h("th", {}, "Pipelines"), h("th", { class: "num" }, "Concurrency"), h("th", { class: "num" }, "In flight"),
+      h("th", {}, "Started"), h("th", {}, "Last heartbeat"))), workerRows),
+    h("h2", {}, "Pipelines"),
+    h("table", { id: "pipelines" }, h("thead", {}, h("tr", {}, h("th", {}, "Pipeline"), h("th", {}, "Own queue"),
+      h("th", {}, "Served on"), h("th", { class: "num" }, "Live workers"), h("th", {}, "Unavailable on"))), pipelineRows),
+    stamp);
+  const timer = setInterval(() => read().catch(() => {}), 5000);
+  onLeave(() => clearInterval(timer));
 }
 
 async function schedules() {

@@ -22,6 +22,8 @@ import java.util.UUID;
  * {prefix}:{meta}:pipeline:<name>:queues    hash queue → last heartbeat (epoch ms) of a worker serving it there
  * {prefix}:{meta}:queue:<queue>:workers     sorted set worker id → last heartbeat (epoch ms) of workers reading it
  * {prefix}:{meta}:queues                    hash queue → last heartbeat (epoch ms), of every queue ever read
+ * {prefix}:{meta}:workers                   sorted set worker id → last heartbeat (epoch ms) of every live worker
+ * {prefix}:{meta}:worker:<id>               a worker's status (JSON), expiring after the liveness window
  * {prefix}:{feed}:events                    the activity feed: every run's lifecycle events, bounded (all tenants)
  * {prefix}:notify                           pub/sub channel announcing new run events
  * {prefix}:cancel                           pub/sub channel telling workers to cancel a run
@@ -86,6 +88,16 @@ public final class RedisKeys {
     /** Flag set while a cancel of running run {@code runId} is pending. */
     public String cancelFlag(UUID runId) {
         return prefix + ":{run:" + runId + "}:cancel";
+    }
+
+    /** Sorted set of live workers: id → last heartbeat (epoch ms). */
+    public String workers() {
+        return prefix + ":{meta}:workers";
+    }
+
+    /** A worker's status as it last told it (JSON, {@code io.runstream.pipeline.WorkerStatus}). */
+    public String worker(String id) {
+        return prefix + ":{meta}:worker:" + id;
     }
 
     /** Hash of known pipelines: name → queue. */

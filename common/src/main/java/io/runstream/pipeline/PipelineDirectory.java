@@ -2,8 +2,12 @@ package io.runstream.pipeline;
 
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.hash.ReactiveHashCommands;
+import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.sortedset.ReactiveSortedSetCommands;
 import io.quarkus.redis.datasource.sortedset.ScoreRange;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
+import io.quarkus.redis.datasource.value.SetArgs;
+import io.runstream.json.Json;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
 import io.smallrye.mutiny.Multi;
@@ -38,6 +42,8 @@ public class PipelineDirectory {
     private final RedisKeys keys;
     private final ReactiveHashCommands<String, String, String> hashes;
     private final ReactiveSortedSetCommands<String, String> sortedSets;
+    private final ReactiveValueCommands<String, String> values;
+    private final ReactiveKeyCommands<String> keyCommands;
     private final Clock clock;
     private final Duration liveness;
 
@@ -51,6 +57,8 @@ public class PipelineDirectory {
         this.liveness = liveness;
         this.hashes = redis.hash(String.class);
         this.sortedSets = redis.sortedSet(String.class);
+        this.values = redis.value(String.class);
+        this.keyCommands = redis.key(String.class);
         this.clock = clock;
     }
 
@@ -119,6 +127,33 @@ public class PipelineDirectory {
                 .onItem().transformToUniAndConcatenate(set -> sortedSets.zrem(set, workerId))
                 .collect().last()
                 .replaceWithVoid());
+    }
+
+    /**
+     * Records {@code status} as its worker's now (kept for twice the liveness window) and forgets workers whose last
+     * heartbeat is older than the window.
+     */
+    public Uni<Void> announce(WorkerStatus status) {
+        long now = status.heartbeatAt().toEpochMilli();
+        return values.set(keys.worker(status.id()), Json.encode(status),
+                        new SetArgs().px(liveness.multipliedBy(2)))
+                .chain(() -> heartbeat(keys.workers(), status.id(), now));
+    }
+
+    /** Forgets worker {@code id} (a clean stop). */
+    public Uni<Void> retire(String id) {
+        return sortedSets.zrem(keys.workers(), id).chain(() -> keyCommands.del(keys.worker(id))).replaceWithVoid();
+    }
+
+    /** The live workers (heartbeat within the liveness window), by id. */
+    public Uni<List<WorkerStatus>> workers() {
+        double liveSince = clock.millis() - liveness.toMillis();
+        return sortedSets.zrangebyscore(keys.workers(), new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
+                .chain(ids -> ids.isEmpty() ? Uni.createFrom().item(java.util.Map.<String, String>of())
+                        : values.mget(ids.stream().map(keys::worker).toArray(String[]::new)))
+                .map(found -> found.values().stream().filter(java.util.Objects::nonNull)
+                        .map(json -> Json.decode(json, WorkerStatus.class))
+                        .sorted(java.util.Comparator.comparing(WorkerStatus::id)).toList());
     }
 
     /** Where runs of pipeline {@code name} may go, or empty when no worker ever advertised it. */

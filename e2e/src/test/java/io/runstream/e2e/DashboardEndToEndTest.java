@@ -225,8 +225,11 @@ class DashboardEndToEndTest {
         screenshot("queues");
 
         page.navigate(apps.api("/dashboard/#/workers").toString());
-        page.locator("#workers tbody tr").first().waitFor();
-        assertThat(page.locator("#workers tbody").textContent()).contains("echo", "generate", "sleep");
+        page.locator("#workers tbody tr[data-worker]").first().waitFor();
+        assertThat(page.locator("#workers tbody tr[data-worker]").count()).isEqualTo(1);
+        assertThat(page.locator("#workers tbody").textContent()).contains("default", "echo, fail, generate");
+        assertThat(page.locator("#workers tbody tr[data-worker] td.num").first().textContent()).isEqualTo("10");
+        assertThat(page.locator("#pipelines tbody").textContent()).contains("echo", "generate", "sleep");
         screenshot("workers");
 
         page.navigate(apps.api("/dashboard/#/schedules").toString());

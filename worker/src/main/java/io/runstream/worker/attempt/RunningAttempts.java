@@ -42,6 +42,11 @@ public class RunningAttempts {
         }
     }
 
+    /** How many runs execute here now. */
+    public int size() {
+        return running.size();
+    }
+
     /** Ids of the runs executing here now. */
     public Set<UUID> ids() {
         return Set.copyOf(running.keySet());

@@ -7,6 +7,11 @@ import io.runstream.config.RunstreamConfig;
 import io.runstream.log.FailureLog;
 import io.runstream.pipeline.PipelineDirectory;
 import io.runstream.pipeline.PipelineInfo;
+import io.runstream.pipeline.WorkerStatus;
+import io.runstream.worker.WorkerConfig;
+import io.runstream.worker.attempt.RunningAttempts;
+import java.time.Instant;
+import java.util.List;
 import io.runstream.worker.handler.internal.PipelineCircuits;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,8 +46,15 @@ public class PipelineAdvertiser {
     private final String workerId;
     private final FailureLog failures = new FailureLog(LOG, "Advertising pipelines", Duration.ofMinutes(1));
 
+    private final RunningAttempts running;
+    private final int concurrency;
+    private final Instant startedAt = Instant.now();
+
     public PipelineAdvertiser(PipelineDirectory directory, HandlerRegistry handlers, PipelineCircuits circuits,
-                              WorkerQueues queues, WorkerId id, RunstreamConfig runstream) {
+                              WorkerQueues queues, WorkerId id, RunstreamConfig runstream, RunningAttempts running,
+                              WorkerConfig worker) {
+        this.running = running;
+        this.concurrency = worker.concurrency();
         this.directory = directory;
         this.handlers = handlers;
         this.circuits = circuits;
@@ -64,7 +76,8 @@ public class PipelineAdvertiser {
 
     void stop(@Observes ShutdownEvent event) {
         try {
-            directory.withdraw(workerId, handlers.pipelines().keySet(), queues.names()).await().atMost(Duration.ofSeconds(2));
+            directory.withdraw(workerId, handlers.pipelines().keySet(), queues.names())
+                    .chain(() -> directory.retire(workerId)).await().atMost(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
             LOG.infof("Could not withdraw pipelines at stop (they expire by themselves): %s", e.toString());
         }
@@ -74,6 +87,9 @@ public class PipelineAdvertiser {
     @Scheduled(every = "${runstream.workers.heartbeat-interval}", concurrentExecution = SKIP)
     Uni<Void> advertise() {
         return failures.reported(directory.advertise(workerId, handlers.pipelines(), queues.names())
+                .chain(() -> directory.announce(new WorkerStatus(workerId, List.copyOf(queues.names()),
+                        List.copyOf(handlers.pipelines().keySet()), concurrency, running.size(), startedAt,
+                        Instant.now())))
                 .chain(this::advertiseCircuits), config.heartbeatInterval());
     }
 
