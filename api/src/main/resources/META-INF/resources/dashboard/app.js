@@ -121,12 +121,13 @@ class Follow {
       const { value, done } = await reader.read();
       if (done) return;
       buffer += decoder.decode(value, { stream: true });
+      let start = 0;
       let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        this.frame(frame);
+      while ((end = buffer.indexOf("\n\n", start)) >= 0) {
+        this.frame(buffer.slice(start, end));
+        start = end + 2;
       }
+      buffer = buffer.slice(start);
     }
   }
 
@@ -188,6 +189,7 @@ const routes = [
   [/^#\/runs\/([0-9a-f-]{36})$/, runDetail],
   [/^#\/runs(\?.*)?$/, runs],
   [/^#\/queues$/, queues],
+  [/^#\/queues\/([A-Za-z0-9._-]+)\/dead-letters$/, deadLetters],
   [/^#\/workers$/, workers],
   [/^#\/schedules$/, schedules],
   [/^#\/submit(\?.*)?$/, submit],
@@ -206,7 +208,7 @@ async function route() {
   for (const [pattern, view] of routes) {
     const match = hash.match(pattern);
     if (match) {
-      const name = view.name === "runDetail" ? "runs" : view.name;
+      const name = view.name === "runDetail" ? "runs" : view.name === "deadLetters" ? "queues" : view.name;
       document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("current", a.dataset.view === name));
       main.replaceChildren(h("p", { class: "muted" }, "Loading…"));
       try {
@@ -535,28 +537,51 @@ async function runs(query = "") {
       page.next ? h("a", { href: `#/runs?${nextParams}`, id: "older" }, "Older →") : null,
       h("span", { id: "runs-timing" }, `${page.items.length} runs · answered in ${Math.round(loadedMs)} ms`)));
 
-  // live: rows shown change as their runs do; new runs that match show on the first page
+  // live: rows shown change as their runs do; new runs that match show on the first page. Events are applied at
+  // most every 100 ms (new rows, then each run's latest change), so that a busy feed costs one layout per flush
+  // instead of one per event.
   const feedQuery = new URLSearchParams();
   if (pipeline) feedQuery.set("pipeline", pipeline);
-  const feed = new Follow(`/api/events${feedQuery.toString() ? `?${feedQuery}` : ""}`, (type, event) => {
-    if (type === "gap") return;
-    const tr = rows.get(event.run);
-    if (tr) {
-      if (status && event.status !== status) { tr.classList.add("flash"); }
+  const changed = new Map();
+  let added = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const touched = [];
+    for (const event of added.slice(-PAGE)) {
+      const tr = row({ id: event.run, pipeline: event.pipeline, queue: event.queue, status: "queued", attempt: 0, createdAt: event.at });
+      tbody.prepend(tr);
+      touched.push(tr);
+    }
+    newRuns += added.length;
+    if (added.length) {
+      empty.hidden = true;
+      fresh.textContent = `${newRuns} new since opened`;
+    }
+    added = [];
+    while (tbody.children.length > PAGE) { rows.delete(tbody.lastElementChild.dataset.run); tbody.lastElementChild.remove(); }
+    for (const [run, event] of changed) {
+      const tr = rows.get(run);
+      if (!tr) continue;
       tr.dataset.status = event.status;
       tr.querySelector(".cell-status").replaceChildren(statusBadge(event.status));
       tr.querySelector(".cell-attempt").textContent = event.attempt;
-      tr.classList.remove("flash"); void tr.offsetWidth; tr.classList.add("flash");
-      return;
+      tr.classList.remove("flash");
+      touched.push(tr);
     }
-    if (type === "created" && !cursor && (!status || status === "queued")) {
-      const added = row({ id: event.run, pipeline: event.pipeline, queue: event.queue, status: "queued", attempt: 0, createdAt: event.at });
-      added.classList.add("flash");
-      tbody.prepend(added);
-      empty.hidden = true;
-      while (tbody.children.length > PAGE) { rows.delete(tbody.lastElementChild.dataset.run); tbody.lastElementChild.remove(); }
-      newRuns++;
-      fresh.textContent = `${newRuns} new since opened`;
+    changed.clear();
+    requestAnimationFrame(() => touched.forEach((tr) => tr.classList.add("flash")));
+  };
+  const feed = new Follow(`/api/events${feedQuery.toString() ? `?${feedQuery}` : ""}`, (type, event) => {
+    if (type === "gap") return;
+    if (type === "created" && !rows.has(event.run)) {
+      if (!cursor && (!status || status === "queued")) added.push(event);
+    } else {
+      changed.set(event.run, event);
+    }
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(flush, 100);
     }
   }, { onState: liveState });
   onLeave(() => feed.stop());
@@ -658,7 +683,9 @@ async function queues() {
     tbody.replaceChildren(...list.map((q) => h("tr", { dataset: { queue: q.name } },
       h("td", {}, q.name), h("td", { class: "num" }, fmtNum(q.lag)), h("td", { class: "num" }, fmtNum(q.pending)),
       h("td", { class: "num" }, fmtNum(q.delayed)), h("td", { class: "num" }, fmtMs(q.oldestPendingAgeMs)),
-      h("td", { class: "num" }, fmtNum(q.waitingOnLimit)), h("td", { class: "num" }, fmtNum(q.deadLetters)),
+      h("td", { class: "num" }, fmtNum(q.waitingOnLimit)),
+      h("td", { class: "num" }, q.deadLetters ? h("a", { href: `#/queues/${encodeURIComponent(q.name)}/dead-letters` },
+        fmtNum(q.deadLetters)) : "0"),
       h("td", { class: "num" }, fmtNum(q.workers)), h("td", { class: "num" }, fmtNum(q.length)))));
     stamp.textContent = `Read at ${new Date().toLocaleTimeString()}`;
   };
@@ -669,6 +696,43 @@ async function queues() {
     stamp);
   const timer = setInterval(() => read().catch(() => {}), 2000);
   onLeave(() => clearInterval(timer));
+}
+
+/** A queue's dead letters of this tenant's runs: inspect, requeue one as a new run, purge them all. */
+async function deadLetters(queue) {
+  const message = h("div");
+  const tbody = h("tbody");
+  let next = null;
+  const more = h("button", { type: "button", hidden: true, onclick: () => load(next) }, "Older →");
+  const load = async (cursor) => {
+    const page = await api(`/api/queues/${encodeURIComponent(queue)}/dead-letters?limit=50${cursor ? `&cursor=${cursor}` : ""}`);
+    if (!cursor) tbody.replaceChildren();
+    page.items.forEach((d) => tbody.append(h("tr", { dataset: { entry: d.id } },
+      h("td", {}, fmtTime(d.at)), h("td", {}, h("a", { href: `#/runs/${d.runId}` }, d.runId)), h("td", {}, d.pipeline),
+      h("td", {}, d.reason), h("td", { class: "muted" }, d.id),
+      h("td", {}, h("button", { type: "button", class: "requeue", onclick: async (e) => {
+        try {
+          const run = await api(`/api/queues/${encodeURIComponent(queue)}/dead-letters/${d.id}/requeue`, { method: "POST" });
+          e.target.closest("tr").remove();
+          message.replaceChildren(notice(`Requeued as run ${run.id}`));
+        } catch (err) { message.replaceChildren(notice(err.message, true)); }
+      } }, "Requeue")))));
+    next = page.next;
+    more.hidden = !next;
+    if (!tbody.children.length) tbody.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No dead letters of your runs.")));
+  };
+  await load(null);
+  const purge = h("button", { type: "button", class: "danger", id: "purge", onclick: async () => {
+    if (!window.confirm(`Remove every dead letter of your runs from ${queue}?`)) return;
+    try {
+      const { purged } = await api(`/api/queues/${encodeURIComponent(queue)}/dead-letters`, { method: "DELETE" });
+      message.replaceChildren(notice(`Purged ${purged} dead letters`));
+      await load(null);
+    } catch (err) { message.replaceChildren(notice(err.message, true)); }
+  } }, "Purge all");
+  main.replaceChildren(h("h1", {}, `Dead letters of ${queue}`), message, h("div", { class: "toolbar" }, purge),
+    h("table", { id: "dead-letters" }, h("thead", {}, h("tr", {}, ["Dead-lettered", "Run", "Pipeline", "Why", "Entry", ""]
+      .map((t) => h("th", {}, t)))), tbody), h("div", { class: "pager" }, more));
 }
 
 /** The live workers as each last told itself, and the pipelines they serve; read again every five seconds. */

@@ -37,6 +37,7 @@ class ConfigTableTest {
         Map<String, String> rows = new TreeMap<>(ConfigTable.readme(README, "RUNSTREAM_KEY_PREFIX"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_EVENTS_"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_FEED_"));
+        rows.putAll(ConfigTable.readme(README, "RUNSTREAM_TRACING_"));
         rows.putAll(ConfigTable.readme(README, "RUNSTREAM_WORKERS_"));
         assertThat(rows).isEqualTo(ConfigTable.settings(RunstreamConfig.class));
     }

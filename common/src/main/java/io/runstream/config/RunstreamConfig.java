@@ -45,6 +45,22 @@ public interface RunstreamConfig {
         long maxlen();
     }
 
+    /** Traces (OpenTelemetry): both apps export their spans of runs when an OTLP endpoint is set. */
+    Tracing tracing();
+
+    /** Traces. */
+    interface Tracing {
+        /**
+         * Where spans go: an OTLP/HTTP collector's base address, e.g. {@code http://collector:4318} ({@code /v1/traces}
+         * is added). None: tracing is off and costs nothing. Default is none.
+         */
+        java.util.Optional<String> otlpEndpoint();
+
+        /** How often spans are exported, in batches. Default is 1s. */
+        @WithDefault("1s")
+        Duration exportInterval();
+    }
+
     /** How workers make themselves known: shared by workers (which heartbeat) and the api (which counts them). */
     Workers workers();
 
@@ -67,6 +83,7 @@ public interface RunstreamConfig {
         return checks.notBlank("runstream.key-prefix", keyPrefix())
                 .atLeast("runstream.events.maxlen", events().maxlen(), 1)
                 .atLeast("runstream.feed.maxlen", feed().maxlen(), 100)
+                .atLeast("runstream.tracing.export-interval", tracing().exportInterval(), Duration.ofMillis(10))
                 .atLeast("runstream.events.ttl", events().ttl(), Duration.ofSeconds(1))
                 // the resolution of @Scheduled
                 .atLeast("runstream.workers.heartbeat-interval", workers().heartbeatInterval(), Duration.ofSeconds(1))

@@ -38,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code docs/dashboard/}, which the README shows, and fails on any error in the page (a refused script or style
  * included: the dashboard's content security policy allows only what the api serves).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DashboardEndToEndTest {
 
     private static final Path ROOT = Path.of(System.getProperty("runstream.home", "..")).toAbsolutePath().normalize();
@@ -101,6 +102,7 @@ class DashboardEndToEndTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1) // its failure rate is of the last ten minutes: before the others' runs
     void theOverviewShowsThroughputFailuresAndLatencyFromTheFeed() throws Exception {
         List<String> ids = IntStream.range(0, 20).mapToObj(i -> client.submit("echo", "{\"i\":" + i + "}")).toList();
         String failed = client.submit("fail", "{\"message\":\"overview\"}");
@@ -238,6 +240,38 @@ class DashboardEndToEndTest {
         screenshot("schedules");
     }
 
+    @Test
+    void aDeadLetterIsInspectedRequeuedAndPurgedFromTheQueuesView() throws Exception {
+        // what a worker does with a task delivered too often: fails its run, copies the entry to the dead letters
+        List<String> dead = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String run = client.submit("fail", "{\"message\":\"poison " + i + "\"}");
+            awaitStatus(run, "failed");
+            try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(
+                    java.net.URI.create(apps.infra.redisUri()))) {
+                dead.add(jedis.xadd(apps.keyPrefix + ":{q:default}:dead", redis.clients.jedis.StreamEntryID.NEW_ENTRY,
+                        Map.of("payload", "{\"runId\":\"" + run + "\",\"pipeline\":\"fail\"}",
+                                "reason", "delivered 5 times", "source-stream", apps.keyPrefix + ":{q:default}:tasks",
+                                "source-id", "1-" + i)).toString());
+            }
+        }
+        page.navigate(apps.api("/dashboard/#/queues").toString());
+        page.locator("#queues tbody tr[data-queue=default] a").click();
+        page.waitForURL("**/dashboard/#/queues/default/dead-letters");
+        page.locator("#dead-letters tbody tr[data-entry='" + dead.get(1) + "']").waitFor();
+        assertThat(page.locator("#dead-letters tbody").textContent()).contains("delivered 5 times", "fail");
+        screenshot("dead-letters");
+
+        page.locator("#dead-letters tbody tr[data-entry='" + dead.get(1) + "'] button.requeue").click();
+        page.getByText("Requeued as run").waitFor();
+        page.onDialog(dialog -> dialog.accept());
+        page.locator("#purge").click();
+        page.getByText("Purged 1 dead letters").waitFor();
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(java.net.URI.create(apps.infra.redisUri()))) {
+            assertThat(jedis.xlen(apps.keyPrefix + ":{q:default}:dead")).isZero();
+        }
+    }
+
     /**
      * The measurement of issue 15: 1,000 runs a second for {@code -Ddashboard.load.seconds} (default 10), their
      * lifecycle events (created, started, completed) followed by an open runs view; each event's delay from its
@@ -245,6 +279,7 @@ class DashboardEndToEndTest {
      * arrived, once (speed is quoted from quiet runs, in docs/benchmarks.md, not gated here).
      */
     @Test
+    @org.junit.jupiter.api.Order(99)
     void aThousandRunsASecondReachAnOpenDashboard() throws Exception {
         int seconds = Integer.getInteger("dashboard.load.seconds", 10);
         page.navigate(apps.api("/dashboard/#/runs?pipeline=echo").toString());

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Traces with the packaged apps exporting OTLP (http/protobuf) to a receiver in this test: one run that fails its
+ * Traces with the packaged apps exporting OTLP (over HTTP, protobuf) to a receiver in this test: one run that fails its
  * first attempt and completes its second is one trace — the submit (api), its publish, then for each attempt the
  * time its task waited in the queue, the attempt and its handler (worker), and the delivery of the run's end to an
  * SSE client (api) — each span linked to its parent.
@@ -70,9 +70,8 @@ class TracingEndToEndTest {
         });
         receiver.start();
         apps = new AppProcesses("tracing");
-        apps.start(Map.of("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort(),
-                "QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf",
-                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms",
+        apps.start(Map.of("RUNSTREAM_TRACING_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.getAddress().getPort(),
+                "RUNSTREAM_TRACING_EXPORT_INTERVAL", "100ms",
                 "RUNSTREAM_WORKER_RETRY_BASE_DELAY", "100ms", "RUNSTREAM_WORKER_RETRY_MAX_ATTEMPTS", "2"));
     }
 
@@ -91,7 +90,8 @@ class TracingEndToEndTest {
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(spans).anySatisfy(s -> assertThat(s.name()).isEqualTo("sse deliver")));
-        Received submit = spans.stream().filter(s -> s.name().equals("POST /api/runs")).findFirst().orElseThrow();
+        Received submit = spans.stream().filter(s -> s.name().equals("submit")).findFirst().orElseThrow();
+        assertThat(submit.service()).isEqualTo("runstream-api");
         List<Received> trace = spans.stream().filter(s -> s.traceId().equals(submit.traceId())).toList();
 
         Received publish = one(trace, "publish default");

@@ -48,8 +48,10 @@ public class ProblemResponses implements OASFilter {
         }
         APIResponses responses = operation.getResponses();
         add(responses, EVERY_OPERATION);
-        // a PUT makes what it names; a pipeline is named, not looked up (an unknown one is a 400 naming the known)
-        if (path.contains("{") && method != PathItem.HttpMethod.PUT && !path.startsWith("/api/pipelines/")) {
+        // a PUT makes what it names; a pipeline is named, not looked up (an unknown one is a 400 naming the known);
+        // a queue's dead letters are a list, empty for a queue that has none
+        if (path.contains("{") && method != PathItem.HttpMethod.PUT && !path.startsWith("/api/pipelines/")
+                && !path.endsWith("/dead-letters")) {
             add(responses, WITH_PATH_PARAMETER);
         }
         if (operation.getRequestBody() != null) {

@@ -4,6 +4,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.trace.RunTracing;
 import io.runstream.trace.Traces;
@@ -58,8 +59,9 @@ public class Dispatcher {
      * Appends the task of run {@code id} to the stream of {@code queue} at {@code priority}, or, when
      * {@code scheduledFor} is later than now, adds it to that lane's delayed set; completes once Redis has it.
      */
-    public Uni<Void> publish(UUID id, String pipeline, String queue, int priority, Instant scheduledFor) {
-        Span span = publishSpan(queue, 1);
+    public Uni<Void> publish(UUID id, String pipeline, String queue, int priority, Instant scheduledFor,
+                             Context parent) {
+        Span span = publishSpan(queue, 1, parent);
         String task = new TaskMessage(id, pipeline, null, Traces.traceparent(span)).encode();
         Uni<Void> sent = RunStore.NewRun.delayed(scheduledFor, Instant.now())
                 ? redis.send(delay(queue, priority, scheduledFor, task)).replaceWithVoid()
@@ -69,11 +71,11 @@ public class Dispatcher {
     }
 
     /**
-     * The span of a publish, child of the request's (the submit's): its context travels in the tasks
-     * ({@link TaskMessage#traceparent}), so that every attempt of their runs joins the submit's trace.
+     * The span of a publish, child of {@code parent} (the submit's; the root: a trace of its own): its context
+     * travels in the tasks ({@link TaskMessage#traceparent}), so that every attempt of their runs joins that trace.
      */
-    private Span publishSpan(String queue, int tasks) {
-        return tracer.spanBuilder("publish " + queue).setSpanKind(SpanKind.PRODUCER)
+    private Span publishSpan(String queue, int tasks, Context parent) {
+        return tracer.spanBuilder("publish " + queue).setParent(parent).setSpanKind(SpanKind.PRODUCER)
                 .setAttribute("messaging.destination.name", queue).setAttribute("runstream.tasks", tasks).startSpan();
     }
 
@@ -95,11 +97,11 @@ public class Dispatcher {
      * {@code tasks} channel's own settings; completes once Redis has them all. A failure can leave some appended
      * (their runs' rows decide: a worker skips a task whose run does not exist).
      */
-    public Uni<Void> publishAll(List<RunStore.NewRun> runs) {
+    public Uni<Void> publishAll(List<RunStore.NewRun> runs, Context parent) {
         Instant now = Instant.now();
         List<Message<String>> messages = new ArrayList<>(runs.size());
         List<Request> delays = new ArrayList<>();
-        Span span = publishSpan(runs.getFirst().queue(), runs.size());
+        Span span = publishSpan(runs.getFirst().queue(), runs.size(), parent);
         String traceparent = Traces.traceparent(span);
         for (RunStore.NewRun run : runs) {
             String task = new TaskMessage(run.id(), run.pipeline(), null, traceparent).encode();

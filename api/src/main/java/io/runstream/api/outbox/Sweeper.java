@@ -160,7 +160,8 @@ public class Sweeper {
                                     .filter(run -> run.getUUID("id") != null)
                                     .onItem().transformToUniAndConcatenate(run -> dispatcher.publish(run.getUUID("id"),
                                                     run.getString("pipeline"), run.getString("queue"),
-                                                    run.getInteger("priority"), scheduledFor(run))
+                                                    run.getInteger("priority"), scheduledFor(run),
+                                                    io.opentelemetry.context.Context.root())
                                             .invoke(() -> LOG.infof("Dispatched stranded run %s", run.getUUID("id"))))
                                     .collect().last()
                                     .chain(() -> store.dispatched(List.of(e.getKey()))))
@@ -171,7 +172,7 @@ public class Sweeper {
     private Uni<Void> dispatch(Row run) {
         UUID id = run.getUUID("id");
         return dispatcher.publish(id, run.getString("pipeline"), run.getString("queue"), run.getInteger("priority"),
-                        scheduledFor(run))
+                        scheduledFor(run), io.opentelemetry.context.Context.root())
                 .chain(() -> store.markDispatched(List.of(id)))
                 .invoke(() -> LOG.infof("Dispatched stranded run %s", id))
                 .replaceWithVoid();

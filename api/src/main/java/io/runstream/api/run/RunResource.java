@@ -11,7 +11,6 @@ import io.runstream.api.auth.ReadTokens;
 import io.runstream.auth.Scope;
 import io.vertx.ext.web.RoutingContext;
 import io.runstream.api.problem.JsonFields;
-import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.run.RunStatus;
 import io.smallrye.mutiny.Uni;
@@ -43,7 +42,11 @@ public class RunResource {
     private final ApiConfig config;
     private final ReadTokens tokens;
 
-    public RunResource(RunService runs, RunQueries queries, RunCancels cancels, ApiConfig config, ReadTokens tokens) {
+    private final RunRetries retries;
+
+    public RunResource(RunService runs, RunQueries queries, RunCancels cancels, ApiConfig config, ReadTokens tokens,
+                       RunRetries retries) {
+        this.retries = retries;
         this.tokens = tokens;
         this.runs = runs;
         this.queries = queries;
@@ -155,15 +158,10 @@ public class RunResource {
     @APIResponse(responseCode = "409", description = "the run has not ended, or it completed")
     public Uni<Response> retry(@PathParam("id") String id, @Context RoutingContext routing) {
         Caller caller = Caller.require(routing, Scope.RUNS_WRITE);
-        return queries.found(parseId(id), caller.tenant()).chain(run -> {
-            if (!RunStatus.FAILED.wire().equals(run.status()) && !RunStatus.CANCELLED.wire().equals(run.status())) {
-                throw new ProblemException(Problem.of(Response.Status.CONFLICT, "run " + run.id() + " is "
-                        + run.status() + ": only a failed or cancelled run is retried"));
-            }
-            return runs.submit(new SubmitRequest(run.pipeline(), run.input(), run.queue(), run.priority(), null), null,
-                    caller.tenant());
-        }).map(copy -> Response.accepted(copy).header(HttpHeaders.LOCATION, "/api/runs/" + copy.id()).build());
+        return retries.retry(parseId(id), caller.tenant())
+                .map(copy -> Response.accepted(copy).header(HttpHeaders.LOCATION, "/api/runs/" + copy.id()).build());
     }
+
 
     /**
      * Runs newest first: {@code status}, {@code pipeline}, {@code schedule} (the runs a schedule made) filter;
@@ -191,7 +189,7 @@ public class RunResource {
     }
 
     /** A page size: {@code limit}, or the default when absent. @throws ProblemException 400 out of range */
-    static int parseLimit(String limit, ApiConfig config) {
+    public static int parseLimit(String limit, ApiConfig config) {
         if (limit == null || limit.isEmpty()) {
             return config.defaultPageSize();
         }

@@ -9,7 +9,13 @@ import io.runstream.api.problem.Problem;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.api.problem.UnavailableException;
 import io.runstream.config.RunstreamConfig;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.runstream.feed.ActivityFeed;
+import io.runstream.trace.RunTracing;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
 import io.runstream.log.RunMdc;
@@ -61,10 +67,12 @@ public class RunService {
     private final RunstreamConfig.Workers workers;
     private final io.runstream.api.limit.RunsInFlight inFlight;
     private final ActivityFeed feed;
+    private final Tracer tracer;
 
     public RunService(PipelineDirectory pipelines, Dispatcher dispatcher, Outbox outbox, NewRuns newRuns,
                       RunstreamConfig config, MeterRegistry metrics, Redis redis, RunStore store,
-                      io.runstream.api.limit.RunsInFlight inFlight, ActivityFeed feed) {
+                      io.runstream.api.limit.RunsInFlight inFlight, ActivityFeed feed, RunTracing tracing) {
+        this.tracer = tracing.tracer();
         this.inFlight = inFlight;
         this.feed = feed;
         this.outbox = outbox;
@@ -91,16 +99,35 @@ public class RunService {
      * @throws ProblemException 409 when the key was used with a different request
      */
     public Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String tenant) {
-        if (idempotencyKey == null) {
-            return submit(request, null, null, tenant);
-        }
-        String hash = request.hash();
-        return byIdempotencyKey(tenant, idempotencyKey).chain(existing -> existing != null
-                ? replay(existing, idempotencyKey, hash)
-                : submit(request, idempotencyKey, hash, tenant)
-                        // another request with the same key won the race: answer as it did
-                        .onFailure(RunStore::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(tenant,
-                                idempotencyKey).chain(winner -> replay(winner, idempotencyKey, hash))));
+        return traced(1, parent -> {
+            if (idempotencyKey == null) {
+                return submit(request, null, null, tenant, parent);
+            }
+            String hash = request.hash();
+            return byIdempotencyKey(tenant, idempotencyKey).chain(existing -> existing != null
+                    ? replay(existing, idempotencyKey, hash)
+                    : submit(request, idempotencyKey, hash, tenant, parent)
+                            // another request with the same key won the race: answer as it did
+                            .onFailure(RunStore::isIdempotencyConflict).recoverWithUni(() -> byIdempotencyKey(tenant,
+                                    idempotencyKey).chain(winner -> replay(winner, idempotencyKey, hash))));
+        });
+    }
+
+    /**
+     * {@code submit} inside a {@code submit} span (the root of its runs' traces; a no-op with tracing off), which
+     * ends when it does.
+     */
+    private <T> Uni<T> traced(int runs, java.util.function.Function<Context, Uni<T>> submit) {
+        return Uni.createFrom().deferred(() -> {
+            Span span = tracer.spanBuilder("submit").setSpanKind(SpanKind.SERVER).setAttribute("runstream.runs", runs)
+                    .startSpan();
+            return submit.apply(Context.root().with(span)).onItemOrFailure().invoke((x, failure) -> {
+                if (failure != null) {
+                    span.setStatus(StatusCode.ERROR, failure.toString());
+                }
+                span.end();
+            });
+        });
     }
 
     /**
@@ -122,11 +149,12 @@ public class RunService {
         return Uni.createFrom().item(run);
     }
 
-    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, String tenant) {
+    private Uni<RunView> submit(SubmitRequest request, String idempotencyKey, String hash, String tenant,
+                                Context trace) {
         return routeFor(request.pipeline(), -1).chain(route -> {
             String queue = queueOn(route, request, -1);
             inFlight.admit(tenant, 1);
-            return create(request, queue, idempotencyKey, hash, tenant);
+            return create(request, queue, idempotencyKey, hash, tenant, trace);
         });
     }
 
@@ -136,6 +164,10 @@ public class RunService {
      * their queues. When the tasks do not reach Redis the runs are removed again and the caller gets 503.
      */
     public Uni<List<RunView>> submitAll(List<SubmitRequest> requests, String tenant) {
+        return traced(requests.size(), trace -> submitAll(requests, tenant, trace));
+    }
+
+    private Uni<List<RunView>> submitAll(List<SubmitRequest> requests, String tenant, Context trace) {
         // each pipeline's route once (an unknown one named by the item that names it first), then every item on it
         java.util.Map<String, Integer> firstUse = new java.util.LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -162,7 +194,7 @@ public class RunService {
             }
             return store.submit(runs)
                     .onFailure().transform(e -> Outages.classify("PostgreSQL", e))
-                    .chain(row -> publishAll(runs, row))
+                    .chain(row -> publishAll(runs, row, trace))
                     .map(x -> {
                         runs.forEach(this::countSubmitted);
                         feed.appendAll(runs.stream().map(RunService::created).toList());
@@ -235,7 +267,7 @@ public class RunService {
     }
 
     private Uni<RunView> create(SubmitRequest request, String queue, String idempotencyKey, String hash,
-                                String tenant) {
+                                String tenant, Context trace) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         NewRun run = new NewRun(RunIds.newId(), request.pipeline(), queue, request.priorityOrDefault(), request.input(),
                 now, request.when() == null ? null : request.when().from(now).truncatedTo(ChronoUnit.MICROS), tenant);
@@ -243,7 +275,7 @@ public class RunService {
                 : store.submit(run, idempotencyKey, hash).invoke(row -> outbox.expect(row, 1));
         return insert
                 .onFailure(e -> !RunStore.isIdempotencyConflict(e)).transform(e -> Outages.classify("PostgreSQL", e))
-                .chain(row -> publish(run, row))
+                .chain(row -> publish(run, row, trace))
                 .invoke(() -> {
                     countSubmitted(run);
                     feed.append(created(run));
@@ -270,10 +302,10 @@ public class RunService {
      * Publishes the tasks of a batch's runs; if they do not reach Redis, the runs are removed again (503), as
      * {@link #publish} does for one. Runs that could not be removed stay for the sweeper, and the caller gets 202.
      */
-    private Uni<Void> publishAll(List<NewRun> runs, long outboxRow) {
+    private Uni<Void> publishAll(List<NewRun> runs, long outboxRow, Context trace) {
         List<java.util.UUID> ids = runs.stream().map(NewRun::id).toList();
         outbox.expect(outboxRow, 1);
-        return dispatcher.publishAll(runs)
+        return dispatcher.publishAll(runs, trace)
                 .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(ids)
                         .onItemOrFailure().transformToUni((removed, undoFailure) -> {
@@ -297,8 +329,8 @@ public class RunService {
      * told is the truth: the run does not exist (503, or 500 when the failure is not an outage). If it cannot be
      * removed either, it stays: the sweeper dispatches it once Redis answers, and the client is told 202.
      */
-    private Uni<Void> publish(NewRun run, long outboxRow) {
-        return dispatcher.publish(run.id(), run.pipeline(), run.queue(), run.priority(), run.scheduledFor())
+    private Uni<Void> publish(NewRun run, long outboxRow, Context trace) {
+        return dispatcher.publish(run.id(), run.pipeline(), run.queue(), run.priority(), run.scheduledFor(), trace)
                 .invoke(() -> outbox.settled(outboxRow))
                 .onFailure().recoverWithUni(failure -> store.undoSubmit(run.id())
                         .onItemOrFailure().transformToUni((undone, undoFailure) -> {

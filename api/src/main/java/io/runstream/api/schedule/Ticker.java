@@ -336,7 +336,7 @@ public class Ticker {
             return Uni.createFrom().voidItem();
         }
         outbox.expect(made.outboxRow(), 1);
-        return dispatcher.publishAll(made.runs())
+        return dispatcher.publishAll(made.runs(), io.opentelemetry.context.Context.root())
                 .invoke(() -> outbox.settled(made.outboxRow()))
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("The tasks of %d scheduled runs did not reach Redis (%s): the sweeper dispatches them "
