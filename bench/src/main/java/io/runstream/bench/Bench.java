@@ -389,12 +389,12 @@ public final class Bench {
                                           completed_at, updated_at, tenant)
                         SELECT (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0')
                                  || substr(md5(i::text), 1, 20))::uuid,
-                               'pipeline-' || (i % 5), 'default',
-                               CASE WHEN i % 100 < 90 THEN 'completed' WHEN i % 100 < 95 THEN 'failed'
-                                    WHEN i % 100 < 98 THEN 'queued' WHEN i % 100 < 99 THEN 'running'
+                               'pipeline-' || (i %% 5), 'default',
+                               CASE WHEN i %% 100 < 90 THEN 'completed' WHEN i %% 100 < 95 THEN 'failed'
+                                    WHEN i %% 100 < 98 THEN 'queued' WHEN i %% 100 < 99 THEN 'running'
                                     ELSE 'cancelled' END,
                                '{"i":' || i || '}', '{"ok":true}', 1, t, t, t + interval '2 seconds', t,
-                               CASE WHEN i % 2 = 0 THEN 'default' ELSE 'other' END
+                               CASE WHEN i %% 2 = 0 THEN 'default' ELSE 'other' END
                           FROM (SELECT i, now() - interval '30 days' * (1 - i::float / %d) AS t
                                   FROM generate_series(1, %d) i) g""".formatted(runs, runs));
                 s.execute("ANALYZE runs");

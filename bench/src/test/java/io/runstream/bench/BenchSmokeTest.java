@@ -45,6 +45,12 @@ class BenchSmokeTest {
     }
 
     @Test
+    void theRunsViewIsAskedItsQuestionsOverManyRuns() throws Exception {
+        assertThat(bench.run("runs-view").getFirst()).contains("runs=20000")
+                .containsPattern("first_page_p99_ms=\\d+\\.\\d+").containsPattern("rare_pair_p50_ms=\\d+\\.\\d+");
+    }
+
+    @Test
     void aPriorityOneRunTakesTheNextFreeSlotAheadOfABacklog() throws Exception {
         String line = bench.run("priority-jump").getFirst();
         assertThat(line).contains("urgent=5").containsPattern("jump_start_p99_ms=\\d+\\.\\d+");

@@ -286,6 +286,11 @@ class DashboardEndToEndTest {
         page.locator("h1").waitFor();
         awaitFeedLive();
         page.evaluate("() => { window.runstreamFeedDelays.length = 0; }");
+        // beside the page, a plain client of the same feed: what the api delivers, without the browser's part
+        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        io.runstream.local.SseRecorder plain = io.runstream.local.SseRecorder.open(apps.http,
+                apps.api("/api/events?pipeline=echo"), null, reader);
+        plain.connected().get(10, TimeUnit.SECONDS);
         String batch = "{\"runs\":[" + String.join(",", java.util.Collections.nCopies(100,
                 "{\"pipeline\":\"echo\",\"input\":{}}")) + "]}";
         long start = System.nanoTime();
@@ -304,6 +309,13 @@ class DashboardEndToEndTest {
         System.out.printf("dashboard feed: runs=%d events=%d p50_ms=%.0f p99_ms=%.0f max_ms=%.0f%n", seconds * 1000,
                 sorted.length, sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.99)], sorted[sorted.length - 1]);
         assertThat(sorted).hasSize(expected);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> plain.events().size() >= expected);
+        double[] api = plain.events().stream().mapToDouble(e -> e.receivedAtMillis() - e.writtenAtMillis()).sorted()
+                .toArray();
+        System.out.printf("plain client feed: events=%d p50_ms=%.0f p99_ms=%.0f max_ms=%.0f%n", api.length,
+                api[api.length / 2], api[(int) (api.length * 0.99)], api[api.length - 1]);
+        assertThat(api).hasSize(expected);
+        reader.shutdownNow();
     }
 
     // ---- helpers ----

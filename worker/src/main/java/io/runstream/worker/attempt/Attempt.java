@@ -16,6 +16,7 @@ import io.runstream.worker.handler.RunContext;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** One attempt of a run: what its handler sees ({@link RunContext}), and its event writer and stop flags. */
 public final class Attempt implements RunContext {
@@ -34,6 +35,8 @@ public final class Attempt implements RunContext {
     private final String taskTraceparent;
     /** When the last progress event went to the feed ({@link System#nanoTime}); none yet: {@code Long.MIN_VALUE}. */
     private final AtomicLong fedProgress = new AtomicLong(Long.MIN_VALUE);
+    /** The {@code started} feed event while it is held back ({@link #holdStart}); null once appended. */
+    private final AtomicReference<FeedEvent> heldStart = new AtomicReference<>();
     private volatile boolean cancelled;
     private volatile boolean stopping;
 
@@ -80,8 +83,38 @@ public final class Attempt implements RunContext {
         long last = fedProgress.get();
         boolean due = percent == 100 || last == Long.MIN_VALUE || now - last >= FEED_PROGRESS_NANOS;
         if (due && fedProgress.compareAndSet(last, now)) {
-            feed.append(feedEvent(FeedEventType.PROGRESS).with(d -> d.put("percent", percent).put("message", message)));
+            appendToFeed(feedEvent(FeedEventType.PROGRESS).with(d -> d.put("percent", percent).put("message", message)));
         }
+    }
+
+    /**
+     * Holds this attempt's {@code started} feed event back, as its {@code status: running} event is: it goes with
+     * the next event of the attempt, or at {@link #releaseStart} — so that a run that ends at once costs one feed
+     * write for its start and its end.
+     */
+    void holdStart() {
+        heldStart.set(feedEvent(FeedEventType.STARTED));
+    }
+
+    /** Appends the held {@code started} feed event, unless it is gone already. */
+    public void releaseStart() {
+        FeedEvent started = heldStart.getAndSet(null);
+        if (started != null) {
+            feed.append(started);
+        }
+    }
+
+    /** Appends {@code events} to the activity feed, after the held {@code started} event if it is still held. */
+    public void appendToFeed(FeedEvent... events) {
+        FeedEvent started = heldStart.getAndSet(null);
+        if (started == null) {
+            feed.appendAll(java.util.List.of(events));
+            return;
+        }
+        java.util.List<FeedEvent> all = new java.util.ArrayList<>(events.length + 1);
+        all.add(started);
+        all.addAll(java.util.List.of(events));
+        feed.appendAll(all);
     }
 
     /** An activity feed event about this attempt. */
@@ -104,10 +137,6 @@ public final class Attempt implements RunContext {
         span.end();
     }
 
-    /** The activity feed this attempt's events go to. */
-    public ActivityFeed feed() {
-        return feed;
-    }
 
     @Override
     public boolean isCancelled() {

@@ -7,7 +7,6 @@ import io.quarkus.virtual.threads.VirtualThreads;
 import io.runstream.events.RunEventWriter;
 import io.runstream.events.RunEventWriters;
 import io.runstream.feed.ActivityFeed;
-import io.runstream.feed.FeedEventType;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -93,11 +92,11 @@ public class AttemptExecutor {
         events.traceparent(Traces.traceparent(span));
         Attempt attempt = new Attempt(run, lane, events, feed, span, task.traceparent());
         running.add(attempt);
-        feed.append(attempt.feedEvent(FeedEventType.STARTED));
+        attempt.holdStart();
         if (run.attempt() > 1) {
             events.reset();
         }
-        announce(events);
+        announce(attempt);
         Timer.Sample timing = Timer.start(metrics);
         Span handler = tracer.spanBuilder("handler " + run.pipeline()).setParent(Context.root().with(span)).startSpan();
         Uni<Object> result;
@@ -139,15 +138,23 @@ public class AttemptExecutor {
                 .setAttribute(QUEUE, lane.queue()).startSpan().end();
     }
 
-    /** {@code status: running}, held back for {@link WorkerConfig#runningEventDelay()} at most. */
-    private void announce(RunEventWriter events) {
+    /**
+     * {@code status: running} and the feed's {@code started}, held back for {@link WorkerConfig#runningEventDelay()}
+     * at most.
+     */
+    private void announce(Attempt attempt) {
+        RunEventWriter events = attempt.events();
         long delay = config.runningEventDelay().toMillis();
         if (delay == 0) {
             events.status(RunStatus.RUNNING.wire());
+            attempt.releaseStart();
             return;
         }
         events.statusHeld(RunStatus.RUNNING.wire());
-        vertx.setTimer(delay, timer -> events.release());
+        vertx.setTimer(delay, timer -> {
+            events.release();
+            attempt.releaseStart();
+        });
     }
 
     private Outcome outcome(Attempt attempt, Object value, Throwable failure) {

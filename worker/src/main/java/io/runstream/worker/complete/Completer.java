@@ -84,6 +84,8 @@ public class Completer {
             // the worker stops: the task stays pending, and another worker starts the run over
             case Outcome.Abandoned abandoned -> emitted.replaceWith(false);
         };
+        // an attempt whose outcome was not recorded here (abandoned, or a newer attempt won) did start
+        settled = settled.invoke(attempt::releaseStart);
         return settled.chain(ack -> ack ? ack(task) : Uni.createFrom().voidItem());
     }
 
@@ -133,7 +135,7 @@ public class Completer {
         RunEventWriter events = attempt.events();
         events.error(failed.error());
         events.status(RunStatus.QUEUED.wire());
-        feed.append(attempt.feedEvent(FeedEventType.RETRIED)
+        attempt.appendToFeed(attempt.feedEvent(FeedEventType.RETRIED)
                 .with(d -> d.put("error", failed.error()).put("delayMs", failed.delay().toMillis())));
         Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
                 .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
@@ -152,7 +154,7 @@ public class Completer {
         }
         Counter.builder("runstream.runs." + status.wire()).tag("pipeline", attempt.pipeline())
                 .description("Runs that ended " + status.wire() + " in this worker").register(metrics).increment();
-        feed.append(withError(attempt.feedEvent(FeedEventType.ended(status)), error));
+        attempt.appendToFeed(withError(attempt.feedEvent(FeedEventType.ended(status)), error));
         return writeEnd(attempt.events(), status, outcome).replaceWith(true);
     }
 
