@@ -570,7 +570,9 @@ async function runs(query = "") {
       touched.push(tr);
     }
     changed.clear();
-    requestAnimationFrame(() => touched.forEach((tr) => tr.classList.add("flash")));
+    // a few changed rows flash; a busy feed changes too many for that to help, and the animations would keep the
+    // page repainting while events wait
+    if (touched.length <= 10) requestAnimationFrame(() => touched.forEach((tr) => tr.classList.add("flash")));
   };
   const feed = new Follow(`/api/events${feedQuery.toString() ? `?${feedQuery}` : ""}`, (type, event) => {
     if (type === "gap") return;
