@@ -104,7 +104,7 @@ public class QueueInspector {
             return 0;
         }
         String oldestId = summary.get(1).toString();
-        return Math.max(0, System.currentTimeMillis() - Long.parseLong(oldestId.substring(0, oldestId.indexOf('-'))));
+        return Math.max(0, System.currentTimeMillis() - RedisReplies.entryMillis(oldestId));
     }
 
     private static Long parseLag(String lag) {

@@ -47,4 +47,18 @@ public final class RedisReplies {
         }
         return fields;
     }
+
+    /**
+     * The time part of a stream entry id ({@code <ms>-<seq>}): when Redis appended the entry, in epoch ms.
+     *
+     * @throws IllegalArgumentException when {@code id} is not an entry id
+     */
+    public static long entryMillis(String id) {
+        int dash = id.indexOf('-');
+        try {
+            return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a stream entry id: '" + id + "'", e);
+        }
+    }
 }

@@ -51,6 +51,11 @@ public class RunTracing {
         return tracer;
     }
 
+    /** Whether spans are exported: where making a span costs work on a hot path, it is skipped when not. */
+    public boolean enabled() {
+        return provider != null;
+    }
+
     /** Exports what is left. */
     void stop(@Observes ShutdownEvent event) {
         if (provider != null) {

@@ -7,6 +7,7 @@ import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.runstream.config.RunstreamConfig;
 import io.runstream.keys.RedisKeys;
+import io.runstream.queue.RedisReplies;
 import io.runstream.task.TaskMessage;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -110,9 +111,9 @@ public class DeadLetters {
             } catch (IllegalArgumentException e) {
                 continue; // not a task: no tenant's
             }
-            long at = Long.parseLong(entry.id().substring(0, entry.id().indexOf('-')));
             letters.add(new DeadLetter(entry.id(), task.runId(), task.pipeline(), entry.payload().get("reason"),
-                    entry.payload().get("source-stream"), entry.payload().get("source-id"), Instant.ofEpochMilli(at)));
+                    entry.payload().get("source-stream"), entry.payload().get("source-id"),
+                    Instant.ofEpochMilli(RedisReplies.entryMillis(entry.id()))));
         }
         if (letters.isEmpty()) {
             return Uni.createFrom().item(List.of());

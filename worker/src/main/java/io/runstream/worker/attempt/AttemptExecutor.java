@@ -14,6 +14,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.runstream.json.Json;
+import io.runstream.queue.RedisReplies;
 import io.runstream.task.TaskMessage;
 import io.runstream.trace.RunTracing;
 import io.runstream.trace.Traces;
@@ -54,6 +55,8 @@ public class AttemptExecutor {
     private final Vertx vertx;
     private final ActivityFeed feed;
     private final Tracer tracer;
+    /** Whether spans are exported: with tracing off no span is built here (names and attributes cost per run). */
+    private final boolean tracing;
 
     static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("runstream.run.id");
     static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("runstream.attempt");
@@ -66,6 +69,7 @@ public class AttemptExecutor {
                            Vertx vertx, ActivityFeed feed, RunTracing tracing) {
         this.feed = feed;
         this.tracer = tracing.tracer();
+        this.tracing = tracing.enabled();
         this.handlers = handlers;
         this.circuits = circuits;
         this.running = running;
@@ -85,7 +89,8 @@ public class AttemptExecutor {
     public Uni<Outcome> execute(RunStore.StartedRun run, Lane lane, TaskMessage task, String entryId) {
         Context parent = Traces.parent(task.traceparent());
         queueWait(parent, run, lane, entryId);
-        Span span = tracer.spanBuilder("run " + run.pipeline()).setParent(parent).setSpanKind(SpanKind.CONSUMER)
+        Span span = !tracing ? Span.getInvalid() : tracer.spanBuilder("run " + run.pipeline()).setParent(parent)
+                .setSpanKind(SpanKind.CONSUMER)
                 .setAttribute(RUN_ID, run.id().toString()).setAttribute(ATTEMPT, run.attempt())
                 .setAttribute(PIPELINE, run.pipeline()).setAttribute(QUEUE, lane.queue()).startSpan();
         RunEventWriter events = writers.of(run.id(), run.attempt());
@@ -98,7 +103,8 @@ public class AttemptExecutor {
         }
         announce(attempt);
         Timer.Sample timing = Timer.start(metrics);
-        Span handler = tracer.spanBuilder("handler " + run.pipeline()).setParent(Context.root().with(span)).startSpan();
+        Span handler = !tracing ? Span.getInvalid()
+                : tracer.spanBuilder("handler " + run.pipeline()).setParent(Context.root().with(span)).startSpan();
         Uni<Object> result;
         try {
             result = handlers.find(run.pipeline())
@@ -129,8 +135,8 @@ public class AttemptExecutor {
         }
         long queuedAt;
         try {
-            queuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
-        } catch (RuntimeException e) {
+            queuedAt = RedisReplies.entryMillis(entryId);
+        } catch (IllegalArgumentException e) {
             return;
         }
         tracer.spanBuilder("queue wait").setParent(parent).setStartTimestamp(queuedAt, TimeUnit.MILLISECONDS)
