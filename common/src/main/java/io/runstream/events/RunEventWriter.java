@@ -46,6 +46,8 @@ public final class RunEventWriter {
 
     private final ReentrantLock lock = new ReentrantLock();
     private List<Request> pending = new ArrayList<>();
+    /** Whether {@link #pending} holds an entry of this run's stream (else no one needs to be told of it). */
+    private boolean pendingOwn;
     private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     private boolean writing;
     /** The event {@link #statusHeld} holds back: written before anything else, or by {@link #writeEnd}. */
@@ -91,7 +93,7 @@ public final class RunEventWriter {
 
     /**
      * A {@code status} event held back until the first of: another event is emitted (it goes first), {@link
-     * #release()}, or {@link #writeEnd}, which writes it in the end's round trip — so that a run that ends at once
+     * #release}, or {@link #writeEnd}, which writes it in the end's round trip — so that a run that ends at once
      * costs one write for its announcement and its end instead of two. Ignored unless it is the first event.
      */
     public void statusHeld(String status) {
@@ -107,9 +109,23 @@ public final class RunEventWriter {
         status(status);
     }
 
-    /** Writes the event {@link #statusHeld} holds back, if it still does. */
-    public void release() {
-        enqueue(null);
+    /**
+     * Writes the event {@link #statusHeld} holds back, if it still does, and {@code alongside} (null: nothing) in
+     * the same batch — the activity feed entry that announces the same start.
+     */
+    public void release(Request alongside) {
+        enqueue(null, alongside);
+    }
+
+    /**
+     * Sends {@code command} — a write to another stream, such as the run's activity feed entry (null: nothing) — in
+     * this writer's batches, after every event emitted before it: it is retried as they are, and a {@link #flush()}
+     * waits for it too.
+     */
+    public void alongside(Request command) {
+        if (command != null) {
+            enqueue(null, command);
+        }
     }
 
     /**
@@ -153,23 +169,31 @@ public final class RunEventWriter {
      * @return whether this call wrote them
      */
     public Uni<Boolean> writeEnd(List<RunEvent> outcome, RunStatus status, Duration ttl) {
+        return writeEnd(outcome, status, ttl, List.of());
+    }
+
+    /**
+     * {@link #writeEnd(List, RunStatus, Duration)}, with {@code alongside} — the run's last activity feed entries —
+     * in the same round trip, right after the end script: they cost no round trip of their own. Unlike the run's
+     * events they are not conditional on the script (a repeated end, rare, repeats them; readers tolerate that).
+     */
+    public Uni<Boolean> writeEnd(List<RunEvent> outcome, RunStatus status, Duration ttl, List<Request> alongside) {
         if (!status.isTerminal()) {
             throw new IllegalArgumentException("a run ends in a terminal status, not " + status);
         }
         String trace = traceparent;
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
                 statusData(status.wire()), trace == null ? "" : trace));
-        List<RunEvent> events = new ArrayList<>(outcome.size() + 1);
         RunEvent announced = takeHeld(); // nothing else was emitted after it: it goes first
         if (announced != null) {
-            events.add(announced);
+            args.add(announced.type().wire());
+            args.add(announced.data());
         }
-        events.addAll(outcome);
-        for (RunEvent event : events) {
+        for (RunEvent event : outcome) {
             args.add(event.type().wire());
             args.add(event.data());
         }
-        return flush().chain(() -> WRITE_END.run(ends, redis, List.of(streamKey), args)
+        return flush().chain(() -> WRITE_END.run(ends, redis, List.of(streamKey), args, alongside)
                 .ifNoItem().after(WRITE_TIMEOUT).fail()).map(written -> written != null && written.toInteger() == 1);
     }
 
@@ -215,7 +239,7 @@ public final class RunEventWriter {
     }
 
     private void emit(RunEventType type, String data) {
-        enqueue(xadd(type, data));
+        enqueue(xadd(type, data), null);
     }
 
     private Request xadd(RunEventType type, String data) {
@@ -223,16 +247,24 @@ public final class RunEventWriter {
                 .arg("type").arg(type.wire()).arg("data").arg(data).arg("attempt").arg(attempt);
     }
 
-    /** Queues {@code request} (null: none) after the held event, if any, and starts writing unless it is. */
-    private void enqueue(Request request) {
+    /**
+     * Queues {@code own}, an entry of the run's stream, then {@code other}, a write elsewhere (either null: none),
+     * after the held event, if any, and starts writing unless it is.
+     */
+    private void enqueue(Request own, Request other) {
         lock.lock();
         try {
             if (held != null) {
                 pending.add(xadd(held.type(), held.data()));
+                pendingOwn = true;
                 held = null;
             }
-            if (request != null) {
-                pending.add(request);
+            if (own != null) {
+                pending.add(own);
+                pendingOwn = true;
+            }
+            if (other != null) {
+                pending.add(other);
             }
             if (pending.isEmpty() || writing) {
                 return;
@@ -261,6 +293,7 @@ public final class RunEventWriter {
 
     private void writeNext() {
         List<Request> batch;
+        boolean own = false;
         List<CompletableFuture<Void>> done = List.of();
         lock.lock();
         try {
@@ -271,7 +304,9 @@ public final class RunEventWriter {
                 batch = null;
             } else {
                 batch = pending;
+                own = pendingOwn;
                 pending = new ArrayList<>();
+                pendingOwn = false;
             }
         } finally {
             lock.unlock();
@@ -280,12 +315,16 @@ public final class RunEventWriter {
             done.forEach(f -> f.complete(null));
             return;
         }
-        write(batch);
+        write(batch, own);
     }
 
-    private void write(List<Request> batch) {
-        List<Request> commands = new ArrayList<>(batch);
-        commands.add(Request.cmd(Command.PUBLISH).arg(notifyChannel).arg(runId.toString()));
+    /** Writes {@code batch}, then, when it holds entries of the run's stream ({@code own}), tells the readers. */
+    private void write(List<Request> batch, boolean own) {
+        List<Request> commands = new ArrayList<>(batch.size() + 1);
+        commands.addAll(batch);
+        if (own) {
+            commands.add(Request.cmd(Command.PUBLISH).arg(notifyChannel).arg(runId.toString()));
+        }
         // a batch sent on a connection that died unnoticed never answers: the pipeline fails it, and it is written again
         events.send(commands)
                 .subscribe().with(
@@ -293,7 +332,7 @@ public final class RunEventWriter {
                 failure -> {
                     LOG.warnf("Writing %d events of run %s failed, retrying: %s", batch.size(), runId, failure.toString());
                     Uni.createFrom().voidItem().onItem().delayIt().by(RETRY_BACKOFF)
-                            .subscribe().with(x -> write(batch));
+                            .subscribe().with(x -> write(batch, own));
                 });
     }
 }

@@ -23,7 +23,9 @@ import java.util.List;
  * recorded (the run's truth stays in PostgreSQL and its own event stream; the feed is the view across runs).
  *
  * <p>Appending never blocks nor delays the run: the event joins the process' next feed pipeline (the appends of
- * concurrent runs travel in one round trip, {@link RedisPipeline}) and the caller goes on. A pipeline that fails is
+ * concurrent runs travel in one round trip, {@link RedisPipeline}) and the caller goes on. A worker's attempt does
+ * not use that pipeline: its entries travel with the run's own events ({@link #xadd} in its event writer's batches,
+ * {@link #xadds} beside its end script), in their order and at no round trip of their own. A pipeline that fails is
  * sent again every half second for a minute — a retry after a partial write can repeat an event, which readers
  * tolerate — and only then given up, counted in {@code runstream.feed.dropped} and logged: the feed is never
  * silently short.
@@ -64,19 +66,34 @@ public class ActivityFeed {
         if (!enabled || events.isEmpty()) {
             return;
         }
-        List<Request> commands = new ArrayList<>(events.size());
-        for (FeedEvent event : events) {
-            commands.add(xadd(event));
-        }
-        send(commands, 1);
+        send(xadds(events), 1);
     }
 
-    private Request xadd(FeedEvent event) {
+    /**
+     * The XADD of {@code event}, for a caller that sends it in a round trip of its own making (a run's event batch:
+     * {@code RunEventWriter#alongside}); null when the feed is off.
+     */
+    public Request xadd(FeedEvent event) {
+        if (!enabled) {
+            return null;
+        }
         Request request = Request.cmd(Command.XADD).arg(key).arg("MAXLEN").arg("~").arg(maxlen).arg("*")
                 .arg("type").arg(event.type().wire()).arg("run").arg(event.run().toString())
                 .arg("tenant").arg(event.tenant()).arg("pipeline").arg(event.pipeline())
                 .arg("queue").arg(event.queue()).arg("attempt").arg(event.attempt());
         return event.detail() == null ? request : request.arg("detail").arg(event.detail());
+    }
+
+    /** The XADDs of {@code events}, in order, for a caller that sends them itself; none when the feed is off. */
+    public List<Request> xadds(Collection<FeedEvent> events) {
+        if (!enabled) {
+            return List.of();
+        }
+        List<Request> commands = new ArrayList<>(events.size());
+        for (FeedEvent event : events) {
+            commands.add(xadd(event));
+        }
+        return commands;
     }
 
     private void send(List<Request> commands, int attempt) {

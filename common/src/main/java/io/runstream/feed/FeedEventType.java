@@ -24,9 +24,11 @@ public enum FeedEventType {
     CANCELLED(RunStatus.CANCELLED);
 
     private final RunStatus status;
+    private final String wire;
 
     FeedEventType(RunStatus status) {
         this.status = status;
+        this.wire = name().toLowerCase(Locale.ROOT);
     }
 
     /** The run's status after this event. */
@@ -36,7 +38,7 @@ public enum FeedEventType {
 
     /** Lower-case name: the SSE event name and the {@code type} of a feed entry. */
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static Optional<FeedEventType> fromWire(String wire) {

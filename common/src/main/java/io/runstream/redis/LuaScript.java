@@ -51,8 +51,19 @@ public final class LuaScript {
      * retries every group in it); when Redis does not know the script, it is sent alone with EVAL on {@code redis}.
      */
     public Uni<Response> run(RedisPipeline pipeline, Redis redis, List<String> keys, List<?> args) {
-        return orByText(pipeline.send(List.of(request(Command.EVALSHA, sha1, keys, args))).map(List::getFirst),
-                redis, keys, args);
+        return run(pipeline, redis, keys, args, List.of());
+    }
+
+    /**
+     * {@link #run(RedisPipeline, Redis, List, List)}, with {@code after} sent right after the script in the same
+     * group: written whatever the script does (it cannot make them conditional), and again if the group is retried.
+     */
+    public Uni<Response> run(RedisPipeline pipeline, Redis redis, List<String> keys, List<?> args,
+                             List<Request> after) {
+        List<Request> group = new java.util.ArrayList<>(1 + after.size());
+        group.add(request(Command.EVALSHA, sha1, keys, args));
+        group.addAll(after);
+        return orByText(pipeline.send(group).map(List::getFirst), redis, keys, args);
     }
 
     /** {@code bySha}, or — when Redis does not know the script — the script sent alone with EVAL. */

@@ -28,6 +28,7 @@ class RunEventWriterTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final String STREAM = "events:test";
+    private static final String FEED = "feed:test";
 
     @RegisterExtension
     final OwnRedisClient own = new OwnRedisClient();
@@ -60,9 +61,57 @@ class RunEventWriterTest {
         assertThat(events()).containsExactly("status:running", "result", "status:completed");
         assertThat(calls("evalsha") + calls("eval") - scriptsBefore).as("one script call").isEqualTo(1);
         assertThat(calls("xadd") - xaddsBefore).as("three XADDs, all inside the script").isEqualTo(3);
-        writer.release();
+        writer.release(null);
         writer.flush().await().atMost(WAIT);
         assertThat(events()).as("nothing after the end").hasSize(3);
+    }
+
+    @Test
+    void theRunsLastFeedEntriesTravelInTheEndsRoundTripAfterItsEvents() {
+        end(writerOf("events:other")); // Redis knows the script now
+        long scriptsBefore = calls("evalsha") + calls("eval");
+        long xaddsBefore = calls("xadd");
+        writer.statusHeld(RunStatus.RUNNING.wire());
+
+        assertThat(writer.writeEnd(List.of(RunEvent.result("42")), RunStatus.COMPLETED, Duration.ofMinutes(1),
+                List.of(feedEntry("started"), feedEntry("completed"))).await().atMost(WAIT)).isTrue();
+
+        assertThat(feed()).containsExactly("type=started", "type=completed");
+        assertThat(events()).containsExactly("status:running", "result", "status:completed");
+        assertThat(calls("evalsha") + calls("eval") - scriptsBefore).as("one script call").isEqualTo(1);
+        assertThat(calls("xadd") - xaddsBefore).as("three in the script, two beside it").isEqualTo(5);
+    }
+
+    @Test
+    void writesAlongsideGoInTheWritersOrderAndAFlushWaitsForThem() {
+        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.release(feedEntry("started"));
+        writer.output("a");
+        writer.alongside(feedEntry("progress"));
+        writer.alongside(null);
+        writer.flush().await().atMost(WAIT);
+
+        assertThat(events()).containsExactly("status:running", "output");
+        assertThat(feed()).containsExactly("type=started", "type=progress");
+    }
+
+    private static Request feedEntry(String type) {
+        return Request.cmd(Command.XADD).arg(FEED).arg("*").arg("type").arg(type);
+    }
+
+    /** The feed's entries, each as its fields {@code name=value} joined by spaces. */
+    private List<String> feed() {
+        Response entries = redis.send(Request.cmd(Command.XRANGE).arg(FEED).arg("-").arg("+")).await().atMost(WAIT);
+        List<String> lines = new ArrayList<>();
+        for (Response entry : entries) {
+            Response fields = entry.get(1);
+            List<String> pairs = new ArrayList<>();
+            for (int i = 0; i < fields.size(); i += 2) {
+                pairs.add(fields.get(i) + "=" + fields.get(i + 1));
+            }
+            lines.add(String.join(" ", pairs));
+        }
+        return lines;
     }
 
     @Test
@@ -77,9 +126,9 @@ class RunEventWriterTest {
     @Test
     void releaseWritesAHeldStatus() {
         writer.statusHeld(RunStatus.RUNNING.wire());
-        writer.release();
+        writer.release(null);
         writer.flush().await().atMost(WAIT);
-        writer.release(); // nothing held any more: writes nothing
+        writer.release(null); // nothing held any more: writes nothing
 
         writer.flush().await().atMost(WAIT);
         assertThat(events()).containsExactly("status:running");

@@ -89,32 +89,43 @@ public final class Attempt implements RunContext {
 
     /**
      * Holds this attempt's {@code started} feed event back, as its {@code status: running} event is: it goes with
-     * the next event of the attempt, or at {@link #releaseStart} — so that a run that ends at once costs one feed
-     * write for its start and its end.
+     * the next event of the attempt, at {@link #releaseStart}, or beside the run's end script ({@link #endOfFeed}) — so
+     * that a run that ends at once writes its start and its end to the feed in the round trip of its end.
+     *
+     * <p>Every feed entry of an attempt travels in its event writer's batches or beside its end script, so the feed
+     * has them in the order of the run's own stream, and the run's end waits for them.
      */
     void holdStart() {
         heldStart.set(feedEvent(FeedEventType.STARTED));
     }
 
-    /** Appends the held {@code started} feed event, unless it is gone already. */
+    /** Writes the held {@code status: running} event and, with it, the held {@code started} feed entry, if held. */
     public void releaseStart() {
         FeedEvent started = heldStart.getAndSet(null);
-        if (started != null) {
-            feed.append(started);
-        }
+        events.release(started == null ? null : feed.xadd(started));
     }
 
     /** Appends {@code events} to the activity feed, after the held {@code started} event if it is still held. */
     public void appendToFeed(FeedEvent... events) {
+        for (FeedEvent event : withHeldStart(events)) {
+            this.events.alongside(feed.xadd(event));
+        }
+    }
+
+    /** The feed entries that go beside the run's end script: the held {@code started}, if held, then {@code end}. */
+    public java.util.List<io.vertx.mutiny.redis.client.Request> endOfFeed(FeedEvent end) {
+        return feed.xadds(withHeldStart(end));
+    }
+
+    private java.util.List<FeedEvent> withHeldStart(FeedEvent... events) {
         FeedEvent started = heldStart.getAndSet(null);
         if (started == null) {
-            feed.appendAll(java.util.List.of(events));
-            return;
+            return java.util.List.of(events);
         }
         java.util.List<FeedEvent> all = new java.util.ArrayList<>(events.length + 1);
         all.add(started);
         all.addAll(java.util.List.of(events));
-        feed.appendAll(all);
+        return all;
     }
 
     /** An activity feed event about this attempt. */

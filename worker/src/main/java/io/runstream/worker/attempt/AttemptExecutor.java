@@ -153,14 +153,11 @@ public class AttemptExecutor {
         long delay = config.runningEventDelay().toMillis();
         if (delay == 0) {
             events.status(RunStatus.RUNNING.wire());
-            attempt.releaseStart();
+            attempt.appendToFeed();
             return;
         }
         events.statusHeld(RunStatus.RUNNING.wire());
-        vertx.setTimer(delay, timer -> {
-            events.release();
-            attempt.releaseStart();
-        });
+        vertx.setTimer(delay, timer -> attempt.releaseStart());
     }
 
     private Outcome outcome(Attempt attempt, Object value, Throwable failure) {

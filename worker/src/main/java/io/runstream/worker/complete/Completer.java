@@ -18,6 +18,7 @@ import io.runstream.worker.attempt.Outcome;
 import io.runstream.worker.consume.Lane;
 import java.time.Duration;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -114,11 +115,11 @@ public class Completer {
     public Uni<Void> poison(Message<?> task, TaskMessage message, String error) {
         UUID id = message.runId();
         return retry.until(store.poison(id, error), "fail run " + id)
-                .chain(poisoned -> poisoned.map(run -> {
-                    feed.append(withError(FeedEvent.of(FeedEventType.FAILED, id, run.tenant(), message.pipeline(),
-                            run.queue(), run.attempt()), error));
-                    return writeEnd(writers.of(id, 0), RunStatus.FAILED, List.of(RunEvent.error(error, false)));
-                }).orElseGet(() -> Uni.createFrom().voidItem()))
+                .chain(poisoned -> poisoned.map(run -> writeEnd(writers.of(id, 0), RunStatus.FAILED,
+                                List.of(RunEvent.error(error, false)), feed.xadds(List.of(withError(FeedEvent.of(
+                                        FeedEventType.FAILED, id, run.tenant(), message.pipeline(), run.queue(),
+                                        run.attempt()), error)))))
+                        .orElseGet(() -> Uni.createFrom().voidItem()))
                 .chain(() -> nack(task, new PoisonTaskException(error)));
     }
 
@@ -154,17 +155,19 @@ public class Completer {
         }
         Counter.builder("runstream.runs." + status.wire()).tag("pipeline", attempt.pipeline())
                 .description("Runs that ended " + status.wire() + " in this worker").register(metrics).increment();
-        attempt.appendToFeed(withError(attempt.feedEvent(FeedEventType.ended(status)), error));
-        return writeEnd(attempt.events(), status, outcome).replaceWith(true);
+        return writeEnd(attempt.events(), status, outcome,
+                attempt.endOfFeed(withError(attempt.feedEvent(FeedEventType.ended(status)), error)))
+                .replaceWith(true);
     }
 
     private static FeedEvent withError(FeedEvent event, String error) {
         return error == null ? event : event.with(d -> d.put("error", error));
     }
 
-    private Uni<Void> writeEnd(RunEventWriter events, RunStatus status, List<RunEvent> outcome) {
-        return retry.until(events.writeEnd(outcome, status, writers.ttl()), "write the end of run " + events.runId())
-                .replaceWithVoid();
+    /** Writes the run's last events and, in the same round trip, its last activity feed entries {@code feed}. */
+    private Uni<Void> writeEnd(RunEventWriter events, RunStatus status, List<RunEvent> outcome, List<Request> feed) {
+        return retry.until(events.writeEnd(outcome, status, writers.ttl(), feed),
+                "write the end of run " + events.runId()).replaceWithVoid();
     }
 
     /** Writes the end of an ended run's events from PostgreSQL, unless its stream already has it. */
@@ -179,13 +182,13 @@ public class Completer {
                 case FAILED -> List.of(RunEvent.error(run.error(), false));
                 default -> List.of();
             };
-            return retry.until(writers.of(id, run.attempt()).writeEnd(outcome, run.status(), writers.ttl()),
+            // its worker died between recording the end and writing it: the feed missed the end too
+            List<Request> fed = feed.xadds(List.of(withError(FeedEvent.of(FeedEventType.ended(run.status()), id,
+                    run.tenant(), run.pipeline(), run.queue(), run.attempt()), run.error())));
+            return retry.until(writers.of(id, run.attempt()).writeEnd(outcome, run.status(), writers.ttl(), fed),
                             "write the end of run " + id)
                     .invoke(written -> {
                         if (written) {
-                            // its worker died between recording the end and writing it: the feed missed it too
-                            feed.append(withError(FeedEvent.of(FeedEventType.ended(run.status()), id, run.tenant(),
-                                    run.pipeline(), run.queue(), run.attempt()), run.error()));
                             RunMdc.log(id, run.attempt(), run.pipeline(), run.queue(),
                                     () -> LOG.infof("Wrote the missing end of run %s's events", id));
                         }
