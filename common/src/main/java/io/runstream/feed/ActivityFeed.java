@@ -12,6 +12,7 @@ import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,6 +34,9 @@ import java.util.List;
 @Singleton
 public class ActivityFeed {
 
+    /** The one field of a feed entry: the event, {@link FeedEvent#encode encoded}. */
+    public static final String ENTRY_FIELD = "e";
+
     private static final Logger LOG = Logger.getLogger(ActivityFeed.class);
     private static final int PIPELINE_GROUPS = 256;
     private static final int PIPELINE_IN_FLIGHT = 2;
@@ -40,17 +44,23 @@ public class ActivityFeed {
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
     private static final int TRIES = 120;
 
+    /** The parts of every entry's XADD but its one field's value, encoded once. */
+    private static final byte[] MAXLEN = bytes("MAXLEN");
+    private static final byte[] ABOUT = bytes("~");
+    private static final byte[] NEW_ID = bytes("*");
+    private static final byte[] FIELD = bytes(ENTRY_FIELD);
+
     private final RedisPipeline pipeline;
-    private final String key;
-    private final long maxlen;
+    private final byte[] key;
+    private final byte[] maxlen;
     private final boolean enabled;
     private final Counter dropped;
     private final FailureLog failures = new FailureLog(LOG, "Writing to the activity feed", Duration.ofMinutes(1));
 
     public ActivityFeed(Redis redis, RunstreamConfig config, MeterRegistry metrics) {
         this.pipeline = new RedisPipeline(redis, PIPELINE_GROUPS, PIPELINE_IN_FLIGHT, WRITE_TIMEOUT);
-        this.key = config.keys().feed();
-        this.maxlen = config.feed().maxlen();
+        this.key = bytes(config.keys().feed());
+        this.maxlen = bytes(Long.toString(config.feed().maxlen()));
         this.enabled = config.feed().enabled();
         this.dropped = Counter.builder("runstream.feed.dropped")
                 .description("Lifecycle events given up after a minute of failed writes to the activity feed")
@@ -77,11 +87,12 @@ public class ActivityFeed {
         if (!enabled) {
             return null;
         }
-        Request request = Request.cmd(Command.XADD).arg(key).arg("MAXLEN").arg("~").arg(maxlen).arg("*")
-                .arg("type").arg(event.type().wire()).arg("run").arg(event.run().toString())
-                .arg("tenant").arg(event.tenant()).arg("pipeline").arg(event.pipeline())
-                .arg("queue").arg(event.queue()).arg("attempt").arg(event.attempt());
-        return event.detail() == null ? request : request.arg("detail").arg(event.detail());
+        return Request.cmd(Command.XADD).arg(key).arg(MAXLEN).arg(ABOUT).arg(maxlen).arg(NEW_ID).arg(FIELD)
+                .arg(event.encode());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The XADDs of {@code events}, in order, for a caller that sends them itself; none when the feed is off. */

@@ -25,6 +25,36 @@ public record FeedEvent(FeedEventType type, UUID run, String tenant, String pipe
         return new FeedEvent(type, run, tenant, pipeline, queue, attempt, null);
     }
 
+    /**
+     * The feed entry's one field ({@code e}): type, run, tenant, pipeline, queue and attempt, then the detail if any,
+     * separated by single spaces — none of the names may hold one (pipeline and queue names, tenants and run ids are
+     * restricted to letters, digits and {@code ._-}), and the detail, JSON, comes last. One field rather than one per
+     * value: the entry costs the writer and Redis a few arguments instead of fourteen.
+     */
+    public String encode() {
+        StringBuilder entry = new StringBuilder(96).append(type.wire()).append(' ').append(run).append(' ')
+                .append(tenant).append(' ').append(pipeline).append(' ').append(queue).append(' ').append(attempt);
+        return detail == null ? entry.toString() : entry.append(' ').append(detail).toString();
+    }
+
+    /** The event {@link #encode} wrote, or null when {@code entry} is not one. */
+    public static FeedEvent decode(String entry) {
+        if (entry == null) {
+            return null;
+        }
+        String[] parts = entry.split(" ", 7);
+        if (parts.length < 6) {
+            return null;
+        }
+        FeedEventType type = FeedEventType.fromWire(parts[0]).orElse(null);
+        try {
+            return type == null ? null : new FeedEvent(type, UUID.fromString(parts[1]), parts[2], parts[3], parts[4],
+                    Integer.parseInt(parts[5]), parts.length == 7 ? parts[6] : null);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** This event with a detail object made by {@code fill}. */
     public FeedEvent with(java.util.function.Consumer<ObjectNode> fill) {
         ObjectNode node = Json.mapper().createObjectNode();
