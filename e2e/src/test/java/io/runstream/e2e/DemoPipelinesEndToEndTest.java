@@ -56,15 +56,17 @@ class DemoPipelinesEndToEndTest {
 
     /**
      * The JVM apps run with the options their builds put beside them ({api,worker}/src/main/jvm/jvm.options): the
-     * serial collector and a small initial heap, the worker C1 only, the api C2 too — read from the running JVMs, not
-     * from the files.
+     * serial collector and a small initial heap, the worker C1 only and a young generation of its own size (else it
+     * stays at a third of the small initial heap: everything alive at a collection is promoted, and the heap grows
+     * with every run), the api C2 too — read from the running JVMs, not from the files.
      */
     @Test
     void theJvmAppsRunWithTheOptionsTheirBuildsShip() throws Exception {
-        List<String> both = List.of("-XX:+UseSerialGC", "-XX:InitialHeapSize=16777216");
-        assertThat(flags(apps.apiPid())).as("the api's flags").contains(both).doesNotContain("TieredStopAtLevel");
-        assertThat(flags(apps.workerPid(0))).as("the worker's flags").contains(both)
-                .contains("-XX:TieredStopAtLevel=1");
+        assertThat(flags(apps.apiPid())).as("the api's flags").contains("-XX:+UseSerialGC",
+                "-XX:InitialHeapSize=16777216").doesNotContain("TieredStopAtLevel");
+        assertThat(flags(apps.workerPid(0))).as("the worker's flags").contains("-XX:+UseSerialGC",
+                "-XX:InitialHeapSize=33554432", "-XX:TieredStopAtLevel=1", "-XX:NewSize=16777216",
+                "-XX:MaxNewSize=16777216");
     }
 
     private static String flags(long pid) throws Exception {
