@@ -189,7 +189,9 @@ public final class Bench {
 
     /**
      * N no-op ({@code echo}) runs ({@code -Dbench.noop.runs}, default 20,000) while one worker at concurrency 50
-     * ({@code -Dbench.noop.concurrency}) consumes them, after a warm-up: submitted in
+     * ({@code -Dbench.noop.concurrency}) reading 150 tasks ahead ({@code -Dbench.noop.read-ahead}: tuned as
+     * graphile-worker's is, whose local queue takes 500 jobs ahead; 0 is the worker's default) consumes them, after
+     * a warm-up: submitted in
      * batches of 1,000 ({@code POST /api/runs/batch}, one awaited after the other, as the PostgreSQL peers'
      * {@code addJobs} / {@code insert} are), or one by one over 64 persistent HTTP connections
      * ({@link KeepAliveSubmitter}).
@@ -199,8 +201,10 @@ public final class Bench {
         int warmup = smoke ? 50 : 1_000;
         int batch = smoke ? 50 : 1_000;
         int concurrency = Integer.getInteger("bench.noop.concurrency", 50);
+        int readAhead = Integer.getInteger("bench.noop.read-ahead", 150);
         try (AppProcesses apps = apps("noop-throughput")) {
-            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", Integer.toString(concurrency)));
+            apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", Integer.toString(concurrency),
+                    "RUNSTREAM_WORKER_READ_AHEAD", Integer.toString(readAhead)));
             submitConcurrently(apps, warmup, 64, "echo", "{}", id -> { });
             awaitRuns(apps, warmup, "status IN ('completed', 'failed')");
             Map<String, Object> cpuPerRun;
@@ -240,6 +244,7 @@ public final class Bench {
             }
             r.put("runs", runs);
             r.put("concurrency", concurrency);
+            r.put("read_ahead", readAhead);
             r.put("enqueue_per_s", runs / submitSeconds);
             r.put("api_rss_mib", apps.apiRssMib());
             r.put("worker_rss_mib", apps.workerRssMib(0));

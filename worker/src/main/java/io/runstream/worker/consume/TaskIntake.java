@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and for one task while none is free, so the next task of every lane is already here when a slot frees: a
  * priority-1 task arriving behind a backlog of priority-4 ones takes the next free slot. The tasks that come
  * meanwhile wait here (still claimed by this worker, kept fresh by its heartbeat): at most one per lane while the
- * slots are full.
+ * slots are full, plus {@code runstream.worker.read-ahead} per lane (default 0), read before slots free so that
+ * short runs do not each wait a read for their slot.
  *
  * <p>Which waiting task a free slot takes: the one of the best effective priority — its priority less one level for
  * every {@code runstream.worker.priority-aging} it has waited since it entered its stream (so a low priority is never
@@ -59,6 +60,8 @@ public class TaskIntake {
     private final Map<String, Lane> laneOfStream = new java.util.HashMap<>();
     /** A waiting task's priority rises one level per this many ms; 0: strict priorities. */
     private final long agingMillis;
+    /** Tasks each lane reads beyond the free slots ({@link WorkerConfig#readAhead()}). */
+    private final long readAhead;
     private final AtomicInteger wip = new AtomicInteger();
     private final Multi<Message<String>> tasks;
     private volatile MultiEmitter<? super Message<String>> downstream;
@@ -73,6 +76,7 @@ public class TaskIntake {
                       WorkerId id, RunstreamConfig runstream, WorkerConfig worker, Config config) {
         RedisKeys keys = runstream.keys();
         this.agingMillis = worker.priorityAging().toMillis();
+        this.readAhead = worker.readAhead();
         for (Lane lane : queues.lanes()) {
             IncomingRedisStreamsChannel channel = connector.open(config, channelName(lane), SETTINGS, Map.of(
                     "stream", lane.stream(keys),
@@ -206,9 +210,12 @@ public class TaskIntake {
         return dash < 0 ? 0 : Long.parseLong(id.substring(0, dash));
     }
 
-    /** Asks each channel for what brings its waiting and requested tasks up to the free slots (one at least). */
+    /**
+     * Asks each channel for what brings its waiting and requested tasks up to the free slots (one at least) plus the
+     * read-ahead.
+     */
     private void topUp(long free) {
-        long target = Math.max(1, free);
+        long target = Math.max(1, free) + readAhead;
         for (Source source : sources) {
             Flow.Subscription subscription = source.subscription;
             if (subscription == null || source.done) {
