@@ -34,7 +34,8 @@ public interface WorkerConfig {
      * reclaimed) and still {@code queued} in PostgreSQL; they are not started until a slot takes them, the highest
      * priority first, and a stopping worker hands them back at once. Worth it for many short runs (noop-throughput:
      * 1.25x with 150 at concurrency 50, docs/benchmarks.md); for long runs leave it at 0, or runs wait here behind
-     * busy slots while another worker could run them. Default is 0: one task per lane beyond the free slots.
+     * busy slots while another worker could run them. Default is 0: a lane is asked for the free slots only (for one
+     * task while none is free).
      */
     @WithDefault("0")
     int readAhead();

@@ -47,9 +47,10 @@ class ReadAheadTest {
     void aBusyWorkerClaimsItsReadAheadAndNoMoreThenRunsThemAll() {
         int concurrency = config.concurrency();
         List<UUID> ids = IntStream.range(0, concurrency + READ_AHEAD + 4)
-                .mapToObj(i -> fixture.submit("sleep", "{\"ms\":1500}")).toList();
+                .mapToObj(i -> fixture.submit("sleep", "{\"ms\":3000}")).toList();
 
-        // the slots run `concurrency` runs; `READ_AHEAD` more are claimed and wait here; the rest stay in the stream
+        // the slots run `concurrency` runs; `READ_AHEAD` more are claimed and wait here; the rest stay in the stream.
+        // The runs last 3 s, so that the checks below happen while the first ones still hold every slot
         await().atMost(WAIT).until(() -> fixture.pendingTasks() == concurrency + READ_AHEAD);
         await().during(Duration.ofMillis(500)).atMost(WAIT)
                 .until(() -> fixture.pendingTasks() == concurrency + READ_AHEAD);
@@ -58,7 +59,7 @@ class ReadAheadTest {
         var channel = connector.incoming(TaskIntake.channelName("default")).orElseThrow();
         assertThat(channel.largestDemand()).isEqualTo(concurrency + READ_AHEAD);
 
-        await().atMost(Duration.ofSeconds(30))
+        await().atMost(Duration.ofSeconds(45))
                 .until(() -> ids.stream().allMatch(id -> fixture.status(id).equals("completed")));
         await().atMost(WAIT).until(() -> fixture.pendingTasks() == 0);
     }
