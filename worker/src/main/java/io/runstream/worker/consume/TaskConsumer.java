@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * PostgreSQL for the run before it, and the outcomes that arrive while one end statement is in flight leave together
  * in the next. When settling falls behind (PostgreSQL slow or away) its slots fill, then the handler slots, and the
  * channel stops reading. On SIGTERM (after the channel stopped reading) it waits for the runs in progress and
- * their settlements.
+ * their settlements. The two stages and their slots are {@link TwoStages}.
  */
 @Singleton
 public class TaskConsumer {
@@ -73,9 +73,8 @@ public class TaskConsumer {
         }
         // a task holds one of the concurrency slots until its handler returns; what follows is a settlement, held by
         // one of max-settling slots, so the writes of runs that ended pile up and batch while handlers go on
-        intake.tasks().onItem().transformToUni(this::run).merge(config.concurrency())
-                .onItem().transformToUni(Settlement::settle).merge(config.maxSettling())
-                .subscribe().with(x -> { }, failure -> LOG.errorf(failure, "The task channel stopped"));
+        intake.tasks().subscribe().withSubscriber(new TwoStages<>(this::run, config.concurrency(),
+                Settlement::settle, config.maxSettling()));
     }
 
     /**
