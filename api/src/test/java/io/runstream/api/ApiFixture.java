@@ -7,6 +7,12 @@ import io.runstream.keys.RedisKeys;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
 /** Real-Redis and real-PostgreSQL helpers for the api's tests: seed pipelines, count what was written. */
 @ApplicationScoped
 public class ApiFixture {
@@ -39,8 +45,8 @@ public class ApiFixture {
      * {@code queues}, through the directory a worker uses.
      */
     public void servedPipeline(String pipeline, String ownQueue, String worker, String... queues) {
-        directory.advertise(worker, java.util.Map.of(pipeline, ownQueue), java.util.List.of(queues))
-                .await().atMost(java.time.Duration.ofSeconds(5));
+        directory.advertise(worker, Map.of(pipeline, ownQueue), List.of(queues))
+                .await().atMost(Duration.ofSeconds(5));
     }
 
     /** Entries in {@code queue}'s task stream. */
@@ -52,9 +58,9 @@ public class ApiFixture {
      * Makes the pipeline directory look {@code age} old: its epoch key (which Redis loses with its data) says it
      * was created then.
      */
-    public void pipelineDirectoryAge(java.time.Duration age) {
+    public void pipelineDirectoryAge(Duration age) {
         redis.value(String.class).set(keys.epoch(), io.runstream.keys.RedisEpoch.of(
-                java.time.Instant.now().minus(age)).value());
+                Instant.now().minus(age)).value());
     }
 
     /** Runs {@code sql} on the test's database, e.g. to break the schema the way a bug would. */
@@ -76,14 +82,14 @@ public class ApiFixture {
     /** Sets the run's status as a worker would. */
     public void setStatus(String id, String status) {
         pool.preparedQuery("UPDATE runs SET status = $2 WHERE id = $1")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id), status)).await().indefinitely();
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(UUID.fromString(id), status)).await().indefinitely();
     }
 
     /** Whether the run is recorded as having its task in Redis: in no outbox row, and not flagged undispatched. */
     public boolean dispatched(String id) {
         return pool.preparedQuery("SELECT dispatched AND NOT EXISTS (SELECT 1 FROM outbox "
                         + "WHERE outbox.run_ids @> ARRAY[runs.id]) FROM runs WHERE id = $1")
-                .execute(io.vertx.mutiny.sqlclient.Tuple.of(java.util.UUID.fromString(id))).await().indefinitely()
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(UUID.fromString(id))).await().indefinitely()
                 .iterator().next().getBoolean(0);
     }
 

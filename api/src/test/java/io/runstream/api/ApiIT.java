@@ -8,17 +8,18 @@ import io.runstream.local.LocalInfrastructure;
 import io.runstream.local.RunstreamTestResource;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.util.Map;
-
 import static io.restassured.RestAssured.given;
 import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The packaged api as a process (the fast-jar in the normal build, the native executable under {@code -Dnative}):
@@ -38,7 +39,7 @@ class ApiIT {
         String key = io.runstream.migrate.CreateKey.create(io.runstream.migrate.Migrate.Target.ofReactiveUrl(
                         settings.get("quarkus.datasource.reactive.url"), settings.get("quarkus.datasource.username"),
                         settings.get("quarkus.datasource.password")),
-                new io.runstream.migrate.CreateKey.Request("default", "api-it", java.util.List.of(
+                new io.runstream.migrate.CreateKey.Request("default", "api-it", List.of(
                         io.runstream.auth.Scope.ADMIN), null));
         io.restassured.RestAssured.requestSpecification = new io.restassured.builder.RequestSpecBuilder()
                 .addHeader("Authorization", "Bearer " + key).build();
@@ -101,7 +102,7 @@ class ApiIT {
     @Test
     void healthAndMetricsAreOnTheManagementPortOnly() {
         given().port(managementTestPort()).get("/q/metrics").then().statusCode(200).body(containsString("jvm_"));
-        for (String path : java.util.List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/info")) {
+        for (String path : List.of("/q/health", "/q/health/ready", "/q/metrics", "/q/info")) {
             given().get(path).then().statusCode(404).contentType("application/problem+json");
         }
     }

@@ -17,10 +17,6 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
 import static io.restassured.RestAssured.given;
 import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +26,20 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * API keys, scopes, tenants and read tokens, with auth on as in production: who is refused with what, and that no
@@ -215,12 +225,12 @@ class AuthApiTest {
     void aTenantHoldsNoMoreEventStreamsThanItMay() throws Exception {
         String narrow = key("narrow", Scope.RUNS_READ, Scope.RUNS_WRITE);
         String run = submit(narrow); // no worker here: it stays queued, so its stream stays open
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.net.http.HttpRequest follow = java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port + "/api/runs/" + run + "/events"))
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest follow = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + io.restassured.RestAssured.port + "/api/runs/" + run + "/events"))
                 .header("Authorization", "Bearer " + narrow).build();
-        java.net.http.HttpResponse<java.io.InputStream> first = http.send(follow,
-                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> first = http.send(follow,
+                HttpResponse.BodyHandlers.ofInputStream());
         assertThat(first.statusCode()).isEqualTo(200);
         as(narrow).get("/api/runs/" + run + "/events").then().statusCode(429).contentType(PROBLEM)
                 .header("Retry-After", "1").body("detail", containsString("holds 1 event streams"));
@@ -228,8 +238,8 @@ class AuthApiTest {
 
         first.body().close(); // the client goes: its slot is free again
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
-            java.net.http.HttpResponse<java.io.InputStream> again = http.send(follow,
-                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> again = http.send(follow,
+                    HttpResponse.BodyHandlers.ofInputStream());
             again.body().close();
             return again.statusCode() == 200;
         });
@@ -258,7 +268,7 @@ class AuthApiTest {
 
     @Test
     void aClientHoldsNoMoreEventStreamsThanItMayWhateverItsTenants() throws Exception {
-        List<java.net.Socket> held = new java.util.ArrayList<>();
+        List<Socket> held = new ArrayList<>();
         try {
             for (String tenant : List.of("c1", "c2", "c3")) {
                 String reader = key(tenant, Scope.RUNS_READ, Scope.RUNS_WRITE);
@@ -267,33 +277,33 @@ class AuthApiTest {
             }
             String fourth = key("c4", Scope.RUNS_READ, Scope.RUNS_WRITE);
             String own = submit(fourth);
-            java.net.Socket refused = follow("127.0.0.1", own, fourth);
+            Socket refused = follow("127.0.0.1", own, fourth);
             held.add(refused);
             assertThat(statusLine(refused)).contains(" 429 ");
-            java.net.Socket elsewhere = follow("127.0.0.2", own, fourth);
+            Socket elsewhere = follow("127.0.0.2", own, fourth);
             held.add(elsewhere);
             assertThat(statusLine(elsewhere)).as("another client").contains(" 200 ");
         } finally {
-            for (java.net.Socket socket : held) {
+            for (Socket socket : held) {
                 socket.close();
             }
         }
     }
 
     /** Opens the event stream of {@code run} from local address {@code from}, over a socket of its own. */
-    private static java.net.Socket follow(String from, String run, String key) throws java.io.IOException {
-        java.net.Socket socket = new java.net.Socket();
-        socket.bind(new java.net.InetSocketAddress(from, 0));
-        socket.connect(new java.net.InetSocketAddress("127.0.0.1", io.restassured.RestAssured.port), 2_000);
+    private static Socket follow(String from, String run, String key) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(from, 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", io.restassured.RestAssured.port), 2_000);
         socket.setSoTimeout(5_000);
         socket.getOutputStream().write(("GET /api/runs/" + run + "/events HTTP/1.1\r\nHost: localhost\r\n"
-                + "Authorization: Bearer " + key + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                + "Authorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         return socket;
     }
 
-    private static String statusLine(java.net.Socket socket) throws java.io.IOException {
+    private static String statusLine(Socket socket) throws IOException {
         StringBuilder line = new StringBuilder();
-        java.io.InputStream in = socket.getInputStream();
+        InputStream in = socket.getInputStream();
         for (int c; (c = in.read()) != -1 && c != '\n'; ) {
             line.append((char) c);
         }

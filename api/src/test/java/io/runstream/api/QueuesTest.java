@@ -8,14 +8,15 @@ import io.runstream.local.RunstreamTestResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.util.Map;
-
 import static io.restassured.RestAssured.given;
 import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+
+import java.time.Duration;
+import java.util.Map;
 
 /** {@code GET /api/queues} and the queue gauges tell a queue's backlog, work in progress and trouble. */
 @QuarkusTest
@@ -48,7 +49,7 @@ class QueuesTest {
                 .body("find { it.name == 'default' }.deadLetters", equalTo(1))
                 .body("find { it.name == 'default' }.workers", equalTo(0));
 
-        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 given().port(managementTestPort()).get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("runstream_queue_pending{queue=\"default\"} 1.0")
                 .contains("runstream_queue_lag{queue=\"default\"} 2.0")
@@ -64,14 +65,14 @@ class QueuesTest {
         fixture.servedPipeline("verify", "verification", "worker-v", "verification");
         given().get("/api/queues").then().statusCode(200)
                 .body("find { it.name == 'verification' }.workers", equalTo(1));
-        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 given().port(managementTestPort()).get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("runstream_queue_workers{queue=\"verification\"} 1.0"));
 
         fixture.redis().key().del(fixture.keys().queueWorkers("verification")); // its worker stopped
         given().get("/api/queues").then().statusCode(200)
                 .body("find { it.name == 'verification' }.workers", equalTo(0));
-        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 given().port(managementTestPort()).get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("runstream_queue_workers{queue=\"verification\"} 0.0"));
     }

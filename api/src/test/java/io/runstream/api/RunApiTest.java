@@ -12,9 +12,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -26,6 +23,19 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /** Every status code of the runs and pipelines endpoints, against real Redis and PostgreSQL. */
 @QuarkusTest
@@ -68,7 +78,7 @@ class RunApiTest {
                 .body("result", nullValue())
                 .body("error", nullValue());
 
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> fixture.dispatched(id));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> fixture.dispatched(id));
         List<StreamMessage<String, String, String>> tasks = fixture.redis().stream(String.class)
                 .xrange(fixture.keys().tasks("default"), StreamRange.of("-", "+"));
         assertThat(tasks).anySatisfy(t -> assertThat(t.payload().get("payload"))
@@ -117,7 +127,7 @@ class RunApiTest {
 
     @Test
     void unknownPipelineIs400ListingTheKnownOnes() {
-        fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(5));
+        fixture.pipelineDirectoryAge(Duration.ofMinutes(5));
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"nope\"}").statusCode(400).contentType(PROBLEM)
                 .body("detail", startsWith("unknown pipeline 'nope'; known pipelines: "))
                 .body("detail", containsString("echo, "))
@@ -132,10 +142,10 @@ class RunApiTest {
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).contentType(PROBLEM)
                 .header("Retry-After", "5").body("detail", containsString("'verify' is not known yet")));
         // rebuilt moments ago: workers may not have advertised it yet
-        fixture.pipelineDirectoryAge(java.time.Duration.ofSeconds(2));
+        fixture.pipelineDirectoryAge(Duration.ofSeconds(2));
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(503).header("Retry-After", "5"));
         // older than two heartbeat intervals: every live worker has advertised since; unknown is final
-        fixture.pipelineDirectoryAge(java.time.Duration.ofMinutes(1));
+        fixture.pipelineDirectoryAge(Duration.ofMinutes(1));
         fixture.assertNothingChanges(() -> submit("{\"pipeline\":\"verify\"}").statusCode(400)
                 .body("detail", startsWith("unknown pipeline 'verify'")));
     }
@@ -154,12 +164,12 @@ class RunApiTest {
     @Test
     void aDelayedRunWaitsInTheDelayedSetUntilItsTimeAndCanBeCancelled() {
         long tasks = fixture.queuedTasks();
-        java.time.Instant before = java.time.Instant.now();
+        Instant before = Instant.now();
         String id = submit("{\"pipeline\":\"echo\",\"delay\":\"PT1H\",\"priority\":3}").statusCode(202)
                 .body("status", equalTo("queued")).body("scheduledFor", notNullValue()).extract().path("id");
-        java.time.Instant due = java.time.Instant.parse(given().get("/api/runs/" + id).then().statusCode(200)
+        Instant due = Instant.parse(given().get("/api/runs/" + id).then().statusCode(200)
                 .extract().path("scheduledFor"));
-        assertThat(due).isBetween(before.plusSeconds(3600), java.time.Instant.now().plusSeconds(3600));
+        assertThat(due).isBetween(before.plusSeconds(3600), Instant.now().plusSeconds(3600));
         var delayed = fixture.redis().sortedSet(String.class).zrangeWithScores(fixture.keys().delayed("default", 3), 0, -1);
         assertThat(delayed).anySatisfy(entry -> {
             assertThat(entry.value()).contains(id);
@@ -167,10 +177,10 @@ class RunApiTest {
         });
         assertThat(fixture.queuedTasks()).as("nothing on the stream").isEqualTo(tasks);
 
-        String at = java.time.OffsetDateTime.now(java.time.ZoneOffset.ofHours(2)).plusDays(1).toString();
+        String at = OffsetDateTime.now(ZoneOffset.ofHours(2)).plusDays(1).toString();
         submit("{\"pipeline\":\"echo\",\"runAt\":\"" + at + "\"}").statusCode(202)
-                .body("scheduledFor", equalTo(java.time.OffsetDateTime.parse(at).toInstant()
-                        .truncatedTo(java.time.temporal.ChronoUnit.MICROS).toString()));
+                .body("scheduledFor", equalTo(OffsetDateTime.parse(at).toInstant()
+                        .truncatedTo(ChronoUnit.MICROS).toString()));
         // one due already: straight to the stream
         submit("{\"pipeline\":\"echo\",\"runAt\":\"2020-01-01T00:00:00Z\"}").statusCode(202);
         assertThat(fixture.queuedTasks()).isEqualTo(tasks + 1);
@@ -350,7 +360,7 @@ class RunApiTest {
         fixture.redis().sortedSet(String.class).zadd(fixture.keys().pipelineWorkers("sleep"), 1_000, "long-dead");
         given().get("/api/pipelines").then().statusCode(200).contentType(ContentType.JSON)
                 .body("find { it.name == 'echo' }.queue", equalTo("default"))
-                .body("find { it.name == 'echo' }.queues", equalTo(java.util.List.of()))
+                .body("find { it.name == 'echo' }.queues", equalTo(List.of()))
                 .body("find { it.name == 'echo' }.workers", equalTo(1))
                 .body("find { it.name == 'sleep' }.workers", equalTo(0));
     }
@@ -387,13 +397,13 @@ class RunApiTest {
     @Test
     void concurrentRequestsWithOneIdempotencyKeyCreateOneRun() throws Exception {
         String body = "{\"pipeline\":\"echo\",\"input\":\"race\"}";
-        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
-            var ids = new ArrayList<java.util.concurrent.Future<String>>();
+        try (var threads = Executors.newFixedThreadPool(8)) {
+            var ids = new ArrayList<Future<String>>();
             for (int i = 0; i < 8; i++) {
                 ids.add(threads.submit(() -> given().contentType(ContentType.JSON).header("Idempotency-Key", "race-1")
                         .body(body).post("/api/runs").then().statusCode(202).extract().<String>path("id")));
             }
-            java.util.Set<String> distinct = new java.util.HashSet<>();
+            Set<String> distinct = new HashSet<>();
             for (var id : ids) {
                 distinct.add(id.get());
             }
@@ -416,7 +426,7 @@ class RunApiTest {
                 .body("id", equalTo(id))
                 .body("status", equalTo("cancelled"))
                 .body("completedAt", notNullValue());
-        var events = fixture.redis().stream(String.class).xrange(fixture.keys().events(java.util.UUID.fromString(id)),
+        var events = fixture.redis().stream(String.class).xrange(fixture.keys().events(UUID.fromString(id)),
                 StreamRange.of("-", "+"));
         assertThat(events).singleElement().satisfies(e -> assertThat(e.payload())
                 .containsEntry("type", "status")
@@ -429,7 +439,7 @@ class RunApiTest {
         fixture.setStatus(id, "running");
 
         given().contentType(ContentType.JSON).post("/api/runs/" + id + "/cancel").then().statusCode(202).body("status", equalTo("running"));
-        assertThat(fixture.redis().key().exists(fixture.keys().cancelFlag(java.util.UUID.fromString(id)))).isTrue();
+        assertThat(fixture.redis().key().exists(fixture.keys().cancelFlag(UUID.fromString(id)))).isTrue();
     }
 
     @Test

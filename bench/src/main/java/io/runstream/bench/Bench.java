@@ -10,6 +10,8 @@ import io.runstream.local.SseRecorder.Event;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -19,6 +21,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -34,6 +37,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -307,7 +311,7 @@ public final class Bench {
         int runs = smoke ? 20 : 500;
         try (AppProcesses apps = apps("delayed-start")) {
             apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "50"));
-            java.time.Instant first = java.time.Instant.now().plusSeconds(2);
+            Instant first = Instant.now().plusSeconds(2);
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < runs; i++) {
                 batch.append(i == 0 ? "" : ",").append("{\"pipeline\":\"echo\",\"runAt\":\"")
@@ -649,14 +653,14 @@ public final class Bench {
      */
     private static void warmHttpClient(AppProcesses apps) throws IOException, InterruptedException {
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+                new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
         server.start();
         try {
-            apps.http.send(HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+            apps.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
                     + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding());
         } finally {
             server.stop(0);
@@ -728,7 +732,7 @@ public final class Bench {
     // --- helpers ------------------------------------------------------------------------------------------------
 
     private void submitConcurrently(AppProcesses apps, int runs, int inFlight, String pipeline, String input,
-                                    java.util.function.Consumer<String> onAccepted) throws InterruptedException {
+                                    Consumer<String> onAccepted) throws InterruptedException {
         Semaphore slots = new Semaphore(inFlight);
         List<CompletableFuture<Void>> all = new ArrayList<>(runs);
         for (int i = 0; i < runs; i++) {
@@ -747,7 +751,7 @@ public final class Bench {
     /** Submits {@code runs} copies of run {@code item} (its JSON) in batches of {@code batch}, one after the other. */
     private static void submitInBatches(AppProcesses apps, int runs, int batch, String item) throws Exception {
         for (int sent = 0; sent < runs; sent += batch) {
-            String body = String.join(",", java.util.Collections.nCopies(Math.min(batch, runs - sent), item));
+            String body = String.join(",", Collections.nCopies(Math.min(batch, runs - sent), item));
             HttpResponse<String> response = apps.http.send(HttpRequest.newBuilder(apps.api("/api/runs/batch"))
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"runs\":[" + body + "]}")).build(),

@@ -2,11 +2,13 @@ package io.runstream.bench;
 
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The benchmark's scenarios in smoke mode (tiny counts), so the load driver cannot rot unnoticed. */
 class BenchSmokeTest {
@@ -89,7 +91,7 @@ class BenchSmokeTest {
 
     /** The number in field {@code name} of a result line. */
     private static double number(String line, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(name + "=(\\d+(\\.\\d+)?)").matcher(line);
+        Matcher m = Pattern.compile(name + "=(\\d+(\\.\\d+)?)").matcher(line);
         assertThat(m.find()).as("%s in %s", name, line).isTrue();
         return Double.parseDouble(m.group(1));
     }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /** Settings shared by every Runstream process. */
 @ConfigMapping(prefix = "runstream")
@@ -54,7 +55,7 @@ public interface RunstreamConfig {
          * Where spans go: an OTLP/HTTP collector's base address, e.g. {@code http://collector:4318} ({@code /v1/traces}
          * is added). None: tracing is off and costs nothing. Default is none.
          */
-        java.util.Optional<String> otlpEndpoint();
+        Optional<String> otlpEndpoint();
 
         /** How often spans are exported, in batches. Default is 1s. */
         @WithDefault("1s")

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runstream.json.Json;
 
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * One lifecycle event of a run in the activity feed.
@@ -56,7 +57,7 @@ public record FeedEvent(FeedEventType type, UUID run, String tenant, String pipe
     }
 
     /** This event with a detail object made by {@code fill}. */
-    public FeedEvent with(java.util.function.Consumer<ObjectNode> fill) {
+    public FeedEvent with(Consumer<ObjectNode> fill) {
         ObjectNode node = Json.mapper().createObjectNode();
         fill.accept(node);
         return new FeedEvent(type, run, tenant, pipeline, queue, attempt, node.toString());

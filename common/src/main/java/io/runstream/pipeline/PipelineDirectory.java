@@ -17,9 +17,12 @@ import jakarta.inject.Inject;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -117,7 +120,7 @@ public class PipelineDirectory {
 
     /** Removes {@code workerId} from the worker sets of {@code pipelines} and {@code queues}; they stay known. */
     public Uni<Void> withdraw(String workerId, Collection<String> pipelines, Collection<String> queues) {
-        List<String> sets = new java.util.ArrayList<>();
+        List<String> sets = new ArrayList<>();
         pipelines.forEach(name -> sets.add(keys.pipelineWorkers(name)));
         Uni<Void> available = Multi.createFrom().iterable(pipelines)
                 .onItem().transformToUniAndConcatenate(name -> hashes.hdel(keys.pipelineUnavailable(name), workerId))
@@ -149,11 +152,11 @@ public class PipelineDirectory {
     public Uni<List<WorkerStatus>> workers() {
         double liveSince = clock.millis() - liveness.toMillis();
         return sortedSets.zrangebyscore(keys.workers(), new ScoreRange<>(liveSince, Double.POSITIVE_INFINITY))
-                .chain(ids -> ids.isEmpty() ? Uni.createFrom().item(java.util.Map.<String, String>of())
+                .chain(ids -> ids.isEmpty() ? Uni.createFrom().item(Map.<String, String>of())
                         : values.mget(ids.stream().map(keys::worker).toArray(String[]::new)))
-                .map(found -> found.values().stream().filter(java.util.Objects::nonNull)
+                .map(found -> found.values().stream().filter(Objects::nonNull)
                         .map(json -> Json.decode(json, WorkerStatus.class))
-                        .sorted(java.util.Comparator.comparing(WorkerStatus::id)).toList());
+                        .sorted(Comparator.comparing(WorkerStatus::id)).toList());
     }
 
     /** Where runs of pipeline {@code name} may go, or empty when no worker ever advertised it. */
@@ -198,7 +201,7 @@ public class PipelineDirectory {
     /** The entries of {@code down} of workers in {@code live}, sorted by worker. */
     private static List<PipelineInfo.Unavailable> unavailable(List<String> live, Map<String, String> down) {
         Set<String> alive = new TreeSet<>(live);
-        List<PipelineInfo.Unavailable> out = new java.util.ArrayList<>();
+        List<PipelineInfo.Unavailable> out = new ArrayList<>();
         new TreeMap<>(down).forEach((worker, json) -> {
             if (alive.contains(worker)) {
                 var node = io.runstream.json.Json.tree(json);

@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Reads a queue's state from Redis: one pipelined round trip for all its priorities, then each stream's group. */
 @ApplicationScoped
@@ -79,7 +80,7 @@ public class QueueInspector {
         long consumers = 0;
         long oldest = 0;
         long delayed = 0;
-        Map<String, Long> lagByPriority = new java.util.TreeMap<>();
+        Map<String, Long> lagByPriority = new TreeMap<>();
         for (LaneStats lane : lanes) {
             length += lane.length();
             pending += lane.pending();

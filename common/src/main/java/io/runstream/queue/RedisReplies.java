@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Reads the field/value replies of XINFO, whether Redis answers in RESP2 (flat arrays) or RESP3 (maps). */
 public final class RedisReplies {
@@ -28,7 +29,7 @@ public final class RedisReplies {
     /** One field/value record. */
     public static Map<String, String> fields(Response record) {
         Map<String, String> fields = new HashMap<>();
-        java.util.Set<String> keys;
+        Set<String> keys;
         try {
             keys = record.getKeys();
         } catch (UnsupportedOperationException e) {

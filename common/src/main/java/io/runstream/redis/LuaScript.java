@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -60,7 +61,7 @@ public final class LuaScript {
      */
     public Uni<Response> run(RedisPipeline pipeline, Redis redis, List<String> keys, List<?> args,
                              List<Request> after) {
-        List<Request> group = new java.util.ArrayList<>(1 + after.size());
+        List<Request> group = new ArrayList<>(1 + after.size());
         group.add(request(Command.EVALSHA, sha1, keys, args));
         group.addAll(after);
         return orByText(pipeline.send(group).map(List::getFirst), redis, keys, args);

@@ -6,11 +6,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.Map;
 
 /** A setting out of its range stops the app at start, naming the setting: not a run that fails an hour later. */
 class BadConfigurationEndToEndTest {
@@ -58,8 +60,8 @@ class BadConfigurationEndToEndTest {
                 .hasMessageContaining("died at start");
         assertThat(Files.readString(apps.log("api"))).contains("runstream.auth.allow-disabled");
         apps.startApi(Map.of("RUNSTREAM_AUTH_ENABLED", "false", "RUNSTREAM_AUTH_ALLOW_DISABLED", "true"));
-        assertThat(apps.plainHttp.send(java.net.http.HttpRequest.newBuilder(apps.api("/api/runs")).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        assertThat(apps.plainHttp.send(HttpRequest.newBuilder(apps.api("/api/runs")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         apps.stop();
     }
 

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +26,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The dashboard in a real browser — Playwright driving Debian's Chromium ({@code scripts/chromium.sh} installs it
@@ -248,7 +252,7 @@ class DashboardEndToEndTest {
             String run = client.submit("fail", "{\"message\":\"poison " + i + "\"}");
             awaitStatus(run, "failed");
             try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(
-                    java.net.URI.create(apps.infra.redisUri()))) {
+                    URI.create(apps.infra.redisUri()))) {
                 dead.add(jedis.xadd(apps.keyPrefix + ":{q:default}:dead", redis.clients.jedis.StreamEntryID.NEW_ENTRY,
                         Map.of("payload", "{\"runId\":\"" + run + "\",\"pipeline\":\"fail\"}",
                                 "reason", "delivered 5 times", "source-stream", apps.keyPrefix + ":{q:default}:tasks",
@@ -267,7 +271,7 @@ class DashboardEndToEndTest {
         page.onDialog(dialog -> dialog.accept());
         page.locator("#purge").click();
         page.getByText("Purged 1 dead letters").waitFor();
-        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(java.net.URI.create(apps.infra.redisUri()))) {
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis(URI.create(apps.infra.redisUri()))) {
             assertThat(jedis.xlen(apps.keyPrefix + ":{q:default}:dead")).isZero();
         }
     }
@@ -287,11 +291,11 @@ class DashboardEndToEndTest {
         awaitFeedLive();
         page.evaluate("() => { window.runstreamFeedDelays.length = 0; }");
         // beside the page, a plain client of the same feed: what the api delivers, without the browser's part
-        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor();
         io.runstream.local.SseRecorder plain = io.runstream.local.SseRecorder.open(apps.http,
                 apps.api("/api/events?pipeline=echo"), null, reader);
         plain.connected().get(10, TimeUnit.SECONDS);
-        String batch = "{\"runs\":[" + String.join(",", java.util.Collections.nCopies(100,
+        String batch = "{\"runs\":[" + String.join(",", Collections.nCopies(100,
                 "{\"pipeline\":\"echo\",\"input\":{}}")) + "]}";
         long start = System.nanoTime();
         for (int tick = 0; tick < seconds * 10; tick++) {

@@ -8,19 +8,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** The packaged api and worker as processes, driven over HTTP through every demo pipeline. */
 class DemoPipelinesEndToEndTest {
@@ -91,8 +92,8 @@ class DemoPipelinesEndToEndTest {
         JsonNode run = finished(submit("{\"pipeline\":\"sleep\",\"input\":{\"ms\":300}}"));
         assertThat(run.get("status").asText()).isEqualTo("completed");
         assertThat(run.get("result")).isEqualTo(JSON.readTree("{\"slept\":300}"));
-        Duration took = Duration.between(java.time.Instant.parse(run.get("startedAt").asText()),
-                java.time.Instant.parse(run.get("completedAt").asText()));
+        Duration took = Duration.between(Instant.parse(run.get("startedAt").asText()),
+                Instant.parse(run.get("completedAt").asText()));
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300));
     }
 

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,8 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The activity feed ({@code GET /api/events}) with the packaged apps: every lifecycle event of a tenant's runs —
@@ -137,7 +138,7 @@ class FeedEndToEndTest {
 
     private static SseRecorder follow(HttpClient http, URI uri, String lastEventId) throws Exception {
         SseRecorder recorder = SseRecorder.open(http, uri, lastEventId, threads);
-        recorder.connected().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        recorder.connected().get(10, TimeUnit.SECONDS);
         assertThat(recorder.status()).isEqualTo(200);
         return recorder;
     }

@@ -6,12 +6,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Thousands of malformed and hostile requests ({@link Fuzzer}) to every endpoint of the packaged api, auth on: every
@@ -57,13 +62,13 @@ class FuzzEndToEndTest {
         assertThat(apps.plainHttp.send(HttpRequest.newBuilder(apps.apiManagement("/q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         String run = client.submit("echo", "{\"after\":\"fuzz\"}");
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> client.status(run).equals("completed"));
         // hostile paths made no time series of their own: the uri label is always a route's template
         String metrics = apps.plainHttp.send(HttpRequest.newBuilder(apps.apiManagement("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        java.util.Set<String> uris = new java.util.TreeSet<>();
-        java.util.regex.Matcher uri = java.util.regex.Pattern.compile("http_server_requests_seconds_count\\{[^}]*uri=\"([^\"]*)\"")
+        Set<String> uris = new TreeSet<>();
+        Matcher uri = Pattern.compile("http_server_requests_seconds_count\\{[^}]*uri=\"([^\"]*)\"")
                 .matcher(metrics);
         while (uri.find()) {
             uris.add(uri.group(1));

@@ -19,19 +19,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The manifests under {@code kubernetes/}, parsed with the fabric8 Kubernetes model as kustomize would assemble
@@ -207,7 +214,7 @@ class KubernetesManifestsTest {
             (trigger.at("/metadata").has("pendingEntriesCount") ? pending : lag)
                     .add(trigger.at("/metadata/stream").asText());
         }
-        List<String> streams = java.util.Arrays.stream(io.runstream.queue.Priority.all())
+        List<String> streams = Arrays.stream(io.runstream.queue.Priority.all())
                 .mapToObj(p -> keys.tasks(queue, p)).toList();
         assertThat(lag).as("streams with a lag trigger").containsExactlyInAnyOrderElementsOf(streams);
         assertThat(pending).as("streams with a pending trigger").containsExactlyInAnyOrderElementsOf(streams);
@@ -222,7 +229,7 @@ class KubernetesManifestsTest {
         List<HasMetadata> all = render(MANIFESTS.resolve("overlays/two-queues"));
         String prefix = configMap(all).getData().get("RUNSTREAM_KEY_PREFIX");
         var keys = new io.runstream.keys.RedisKeys(prefix);
-        Map<String, String> queueOf = new java.util.TreeMap<>();
+        Map<String, String> queueOf = new TreeMap<>();
         for (Deployment d : of(all, Deployment.class)) {
             Container c = d.getSpec().getTemplate().getSpec().getContainers().getFirst();
             if (c.getImage().contains("runstream-worker")) {
@@ -316,7 +323,7 @@ class KubernetesManifestsTest {
             } else {
                 String target = patch.at("/target/name").asText();
                 String kind = patch.at("/target/kind").asText();
-                int index = java.util.stream.IntStream.range(0, all.size())
+                int index = IntStream.range(0, all.size())
                         .filter(i -> name(all.get(i)).equals(target) && all.get(i).getKind().equals(kind))
                         .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + target
                                 + " for a patch in " + dir));
@@ -357,7 +364,7 @@ class KubernetesManifestsTest {
                 default -> throw new AssertionError("operation " + op.get("op") + " is not rendered by this test");
             }
         }
-        try (InputStream in = new java.io.ByteArrayInputStream(YAML.writeValueAsBytes(tree))) {
+        try (InputStream in = new ByteArrayInputStream(YAML.writeValueAsBytes(tree))) {
             return K8S.unmarshal(in);
         }
     }
@@ -378,7 +385,7 @@ class KubernetesManifestsTest {
         List<HasMetadata> docs = new ArrayList<>();
         for (String doc : Files.readString(file).split("(?m)^---\\s*$")) {
             if (!doc.isBlank() && doc.contains("kind:")) {
-                try (InputStream in = new java.io.ByteArrayInputStream(doc.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                try (InputStream in = new ByteArrayInputStream(doc.getBytes(StandardCharsets.UTF_8))) {
                     docs.add(K8S.unmarshal(in));
                 }
             }
@@ -410,7 +417,7 @@ class KubernetesManifestsTest {
         return container.getEnvFrom().stream().map(e -> configMaps
                         ? (e.getConfigMapRef() == null ? null : e.getConfigMapRef().getName())
                         : (e.getSecretRef() == null ? null : e.getSecretRef().getName()))
-                .filter(java.util.Objects::nonNull).toList();
+                .filter(Objects::nonNull).toList();
     }
 
     private static Secret secret(List<HasMetadata> all, String name) {
@@ -455,7 +462,7 @@ class KubernetesManifestsTest {
     /** A Quarkus duration such as {@code 30s}, {@code 2m} or {@code 500ms}. */
     private static Duration duration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
-        Map<String, java.util.function.LongFunction<Duration>> units = Map.of("ms", Duration::ofMillis,
+        Map<String, LongFunction<Duration>> units = Map.of("ms", Duration::ofMillis,
                 "s", Duration::ofSeconds, "m", Duration::ofMinutes, "h", Duration::ofHours);
         for (String unit : List.of("ms", "s", "m", "h")) {
             if (t.endsWith(unit)) {

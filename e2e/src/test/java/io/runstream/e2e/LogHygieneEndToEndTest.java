@@ -5,14 +5,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * What users send and get is not in the apps' logs at their shipped level (INFO): no run's input or result, no API
@@ -53,7 +54,7 @@ class LogHygieneEndToEndTest {
                 + "-refused\"},\"unknown\":1}");
         assertThat(bad.statusCode()).isEqualTo(400);
         String forged = newKey.substring(0, newKey.length() - 4) + "AAAA";
-        assertThat(apps.plainHttp.send(java.net.http.HttpRequest.newBuilder(apps.api("/api/runs"))
+        assertThat(apps.plainHttp.send(HttpRequest.newBuilder(apps.api("/api/runs"))
                 .header("Authorization", "Bearer " + forged).build(), HttpResponse.BodyHandlers.discarding())
                 .statusCode()).isEqualTo(401);
         await().atMost(Duration.ofSeconds(30)).until(() -> client.status(sleeping).equals("running"));

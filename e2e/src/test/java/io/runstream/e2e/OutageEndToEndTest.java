@@ -8,19 +8,21 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Outages of Redis and PostgreSQL, on servers of the test's own (it stops and starts them): the api answers 503
@@ -91,7 +93,7 @@ class OutageEndToEndTest {
     @Test
     void delayedRunsStartOnTimeAfterEveryProcessRestarts() throws Exception {
         RunstreamClient client = appsOnOwnRedis("delayed-restart", 4);
-        java.time.Instant due = java.time.Instant.now().plusSeconds(20);
+        Instant due = Instant.now().plusSeconds(20);
         List<String> delayed = IntStream.range(0, 5).mapToObj(i -> {
             HttpResponse<String> r = client.post("/api/runs", "{\"pipeline\":\"echo\",\"input\":" + i
                     + ",\"runAt\":\"" + due.plusSeconds(i) + "\"}");
@@ -102,13 +104,13 @@ class OutageEndToEndTest {
         apps.stop();
         restartOwnRedis(); // its delayed sets are gone with its data
         apps.start(Map.of("RUNSTREAM_WORKER_CONCURRENCY", "4", "RUNSTREAM_API_SWEEP_INTERVAL", "1s"));
-        assertThat(java.time.Instant.now()).as("everything is back before the first run is due").isBefore(due);
+        assertThat(Instant.now()).as("everything is back before the first run is due").isBefore(due);
 
         await().atMost(WAIT).until(() -> delayed.stream().allMatch(id -> client.status(id).equals("completed")));
         for (String id : delayed) {
             var run = client.run(id);
-            var scheduled = java.time.Instant.parse(run.get("scheduledFor").asText());
-            var started = java.time.Instant.parse(run.get("startedAt").asText());
+            var scheduled = Instant.parse(run.get("scheduledFor").asText());
+            var started = Instant.parse(run.get("startedAt").asText());
             assertThat(started).as("run %s started", id).isAfterOrEqualTo(scheduled)
                     .isBefore(scheduled.plusSeconds(1));
         }
@@ -156,13 +158,13 @@ class OutageEndToEndTest {
      * The apps on a Redis of the test's own (which it restarts) and the shared PostgreSQL, the worker at
      * {@code concurrency}, the sweeper every second.
      */
-    private RunstreamClient appsOnOwnRedis(String name, int concurrency) throws java.io.IOException {
+    private RunstreamClient appsOnOwnRedis(String name, int concurrency) throws IOException {
         apps = new AppProcesses(name, ownRedis()).start(Map.of("RUNSTREAM_WORKER_CONCURRENCY",
                 Integer.toString(concurrency), "RUNSTREAM_API_SWEEP_INTERVAL", "1s"));
         return new RunstreamClient(apps);
     }
 
-    private LocalInfrastructure ownRedis() throws java.io.IOException {
+    private LocalInfrastructure ownRedis() throws IOException {
         redisPort = LocalInfrastructure.freePort();
         redis = LocalInfrastructure.startRedis(redisPort);
         cleanup.add(() -> redis.close());
@@ -178,7 +180,7 @@ class OutageEndToEndTest {
         redis = LocalInfrastructure.startRedis(redisPort);
     }
 
-    private static EmbeddedPostgres startPostgres(Path data, int port) throws java.io.IOException {
+    private static EmbeddedPostgres startPostgres(Path data, int port) throws IOException {
         return LocalInfrastructure.startPostgres(port, data);
     }
 }

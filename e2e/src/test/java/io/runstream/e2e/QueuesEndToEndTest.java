@@ -6,13 +6,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Map;
-import java.util.stream.StreamSupport;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.stream.StreamSupport;
 
 /**
  * Queues with the packaged apps: a worker reads only the queues it is told to, the api accepts a run only on a
@@ -81,7 +83,7 @@ class QueuesEndToEndTest {
                 "RUNSTREAM_WORKER_PRIORITY_AGING", "1s"));
         RunstreamClient client = new RunstreamClient(apps);
         String flood = "{\"pipeline\":\"sleep\",\"priority\":1,\"input\":{\"ms\":20}}";
-        String batch = "{\"runs\":[" + String.join(",", java.util.Collections.nCopies(20, flood)) + "]}";
+        String batch = "{\"runs\":[" + String.join(",", Collections.nCopies(20, flood)) + "]}";
         assertThat(client.post("/api/runs/batch", batch).statusCode()).isEqualTo(202);
         String low = RunstreamClient.read(client.post("/api/runs",
                 "{\"pipeline\":\"sleep\",\"priority\":4,\"input\":{\"ms\":1}}").body()).get("id").asText();
@@ -94,8 +96,8 @@ class QueuesEndToEndTest {
             assertThat(client.post("/api/runs/batch", batch).statusCode()).isEqualTo(202);
         }
         JsonNode run = client.run(low);
-        java.time.Instant created = java.time.Instant.parse(run.get("createdAt").asText());
-        java.time.Instant started = java.time.Instant.parse(run.get("startedAt").asText());
+        Instant created = Instant.parse(run.get("createdAt").asText());
+        Instant started = Instant.parse(run.get("startedAt").asText());
         assertThat(Duration.between(created, started)).as("the low run waited behind the flood while it was young")
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(20));
         assertThat(client.list("sleep", "queued")).as("priority-1 runs it went ahead of").isNotEmpty()

@@ -12,10 +12,15 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The apps against a Redis that lets no one in without a password, each as the ACL user {@code deploy/redis/users.conf}
@@ -86,7 +88,7 @@ class RedisAclEndToEndTest {
     }
 
     private static Map<String, String> with(Map<String, String> common, String hosts, String password) {
-        Map<String, String> env = new java.util.HashMap<>(common);
+        Map<String, String> env = new HashMap<>(common);
         env.put("QUARKUS_REDIS_HOSTS", hosts);
         env.put("QUARKUS_REDIS_PASSWORD", password);
         return env;
@@ -113,7 +115,7 @@ class RedisAclEndToEndTest {
         String delayed = id(client.post("/api/runs", "{\"pipeline\":\"echo\",\"delay\":\"PT1S\",\"input\":{}}"));
         String retried = client.submit("fail", "{\"times\":2}");
         String limited = client.submit("sleep", "{\"ms\":10}");
-        List<String> completed = new java.util.ArrayList<>(List.of(echo, urgent, delayed, retried, limited));
+        List<String> completed = new ArrayList<>(List.of(echo, urgent, delayed, retried, limited));
         RunstreamClient.read(batch.body()).get("runs").forEach(r -> completed.add(r.get("id").asText()));
         await().atMost(WAIT).untilAsserted(() -> assertThat(completed).allSatisfy(id ->
                 assertThat(client.status(id)).as(id).isEqualTo("completed")));

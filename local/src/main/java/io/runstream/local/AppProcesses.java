@@ -13,9 +13,17 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -50,11 +58,11 @@ public final class AppProcesses implements AutoCloseable {
     public final HttpClient http;
     private final Path logs;
     private Process api;
-    private final java.util.List<Process> workers = new java.util.ArrayList<>();
+    private final List<Process> workers = new ArrayList<>();
     /** Each worker's management port, its only one (health and metrics), in the order of {@link #workers}. */
-    private final java.util.List<Integer> workerPorts = new java.util.ArrayList<>();
+    private final List<Integer> workerPorts = new ArrayList<>();
     /** Api replicas beside the first, on ports of their own. */
-    private final java.util.List<Process> replicas = new java.util.ArrayList<>();
+    private final List<Process> replicas = new ArrayList<>();
 
     /** Apps of an end-to-end test {@code name} on the shared servers. */
     public AppProcesses(String name) throws IOException {
@@ -87,7 +95,7 @@ public final class AppProcesses implements AutoCloseable {
     }
 
     private void destroyAll() {
-        java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        List<Process> all = new ArrayList<>(workers);
         all.addAll(replicas);
         all.add(api);
         all.stream().filter(p -> p != null && p.isAlive()).forEach(Process::destroyForcibly);
@@ -174,7 +182,7 @@ public final class AppProcesses implements AutoCloseable {
     private int freshPort(int... taken) {
         while (true) {
             int port = LocalInfrastructure.freePort();
-            if (port != apiPort && port != apiManagementPort && java.util.Arrays.stream(taken).noneMatch(t -> t == port)) {
+            if (port != apiPort && port != apiManagementPort && Arrays.stream(taken).noneMatch(t -> t == port)) {
                 return port;
             }
         }
@@ -231,7 +239,7 @@ public final class AppProcesses implements AutoCloseable {
     }
 
     /** How many {@code result} events each run's event stream holds, in the order of {@code runIds}. */
-    public java.util.List<Long> resultEventsPerRun(java.util.List<String> runIds) {
+    public List<Long> resultEventsPerRun(List<String> runIds) {
         try (Jedis jedis = new Jedis(URI.create(infra.redisUri()))) {
             return runIds.stream().map(id -> jedis.xrange(keyPrefix + ":{run:" + id + "}:events",
                             (StreamEntryID) null, (StreamEntryID) null, Integer.MAX_VALUE).stream()
@@ -244,16 +252,16 @@ public final class AppProcesses implements AutoCloseable {
      * run and queue keys in Redis. Two equal footprints around a request mean it wrote nothing.
      */
     public Map<String, Long> footprint() {
-        Map<String, Long> counts = new java.util.TreeMap<>();
-        try (java.sql.Connection db = LocalInfrastructure.connect(infra.jdbcUrl(database), infra.username(),
-                infra.password()); java.sql.Statement statement = db.createStatement()) {
-            for (String table : java.util.List.of("runs", "schedules", "api_keys", "outbox")) {
-                try (java.sql.ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
+        Map<String, Long> counts = new TreeMap<>();
+        try (Connection db = LocalInfrastructure.connect(infra.jdbcUrl(database), infra.username(),
+                infra.password()); Statement statement = db.createStatement()) {
+            for (String table : List.of("runs", "schedules", "api_keys", "outbox")) {
+                try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + table)) {
                     rows.next();
                     counts.put(table, rows.getLong(1));
                 }
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("cannot count what " + database + " holds: " + e.getMessage(), e);
         }
         try (Jedis jedis = new Jedis(URI.create(infra.redisUri()))) {
@@ -287,7 +295,7 @@ public final class AppProcesses implements AutoCloseable {
      */
     private Process launch(String app, String logName, int port, int managementPort, Map<String, String> extraEnv) {
         Path log = log(logName);
-        java.util.List<String> command = command(app);
+        List<String> command = command(app);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(Path.of(command.get(command.size() - 1)).getParent().toFile())
                 .redirectErrorStream(true)
@@ -323,15 +331,15 @@ public final class AppProcesses implements AutoCloseable {
      * {@code -Drunstream.native=worker}, or {@code api,worker}), else its fast-jar on this JVM with its start-up cache
      * and the JVM options its build put beside it ({@code jvm.options}), as deploy/jvm-app.sh starts it.
      */
-    static java.util.List<String> command(String app) {
-        if (java.util.List.of(System.getProperty("runstream.native", "").split(",")).contains(app)) {
+    static List<String> command(String app) {
+        if (List.of(System.getProperty("runstream.native", "").split(",")).contains(app)) {
             Path target = ROOT.resolve(app + "/target");
             try (var files = Files.list(target)) {
                 Path runner = files.filter(f -> f.getFileName().toString().matches("runstream-" + app + "-.*-runner"))
                         .filter(Files::isExecutable).findFirst()
                         .orElseThrow(() -> new IllegalStateException("runstream.native names " + app + " but " + target
                                 + " has no native executable: build it with ./mvnw package -Dnative -pl " + app));
-                return java.util.List.of(runner.toString());
+                return List.of(runner.toString());
             } catch (IOException e) {
                 throw new IllegalStateException("cannot list " + target + ": " + e.getMessage(), e);
             }
@@ -341,9 +349,9 @@ public final class AppProcesses implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: package the apps before running the e2e tests");
         }
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaCommand));
+        List<String> command = new ArrayList<>(List.of(javaCommand));
         command.addAll(jvmOptions(jar.getParent()));
-        command.addAll(java.util.List.of("-jar", jar.toString()));
+        command.addAll(List.of("-jar", jar.toString()));
         return command;
     }
 
@@ -353,8 +361,8 @@ public final class AppProcesses implements AutoCloseable {
      * {@code app-cds.jsa}, else none), then the app's own options, {@code jvm.options} as an argument file (the
      * worker's: its collector, heap and JIT), when there is one.
      */
-    static java.util.List<String> jvmOptions(Path appDir) {
-        java.util.List<String> options = new java.util.ArrayList<>();
+    static List<String> jvmOptions(Path appDir) {
+        List<String> options = new ArrayList<>();
         if (Files.isRegularFile(appDir.resolve("app.aot"))) {
             options.add("-XX:AOTCache=" + appDir.resolve("app.aot"));
         } else if (Files.isRegularFile(appDir.resolve("app-cds.jsa"))) {
@@ -433,7 +441,7 @@ public final class AppProcesses implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        java.util.List<Process> all = new java.util.ArrayList<>(workers);
+        List<Process> all = new ArrayList<>(workers);
         all.addAll(replicas);
         all.add(api);
         for (Process p : all) {

@@ -1,15 +1,21 @@
 package io.runstream.local;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -21,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Sends malformed and hostile HTTP requests to every endpoint of the api, each one a request the api must refuse —
@@ -113,27 +121,27 @@ public final class Fuzzer {
         return new Keys(apps.adminKey, reader, run, otherRun);
     }
 
-    private static java.net.http.HttpResponse<String> call(AppProcesses apps, String key, String method, String path,
+    private static HttpResponse<String> call(AppProcesses apps, String key, String method, String path,
                                                            String body) {
-        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(apps.api(path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(apps.api(path))
                 .header("Authorization", "Bearer " + key)
-                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
         try {
-            return apps.plainHttp.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return apps.plainHttp.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
-    private static String submitted(java.net.http.HttpResponse<String> response) {
-        java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(response.body());
+    private static String submitted(HttpResponse<String> response) {
+        Matcher id = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(response.body());
         if (response.statusCode() != 202 || !id.find()) {
             throw new IllegalStateException("a submit was answered " + response.statusCode() + ": " + response.body());
         }
@@ -146,7 +154,7 @@ public final class Fuzzer {
         Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
         LongAdder hangs = new LongAdder();
         LongAdder outside = new LongAdder();
-        List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> samples = Collections.synchronizedList(new ArrayList<>());
         long started = System.nanoTime();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> all = new ArrayList<>();
@@ -480,7 +488,7 @@ public final class Fuzzer {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
             socket.setTcpNoDelay(true);
-            in = new java.io.BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             out = socket.getOutputStream();
         }
 
@@ -508,7 +516,7 @@ public final class Fuzzer {
             boolean chunked = false;
             for (String header = line(); header != null && !header.isEmpty(); header = line()) {
                 int colon = header.indexOf(':');
-                String name = header.substring(0, Math.max(0, colon)).trim().toLowerCase(java.util.Locale.ROOT);
+                String name = header.substring(0, Math.max(0, colon)).trim().toLowerCase(Locale.ROOT);
                 String value = header.substring(colon + 1).trim();
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the whole system on one machine, the "combined deployment": Redis and PostgreSQL (the configured ones, or
@@ -160,7 +161,7 @@ public final class Launcher {
         apps.forEach(Process::destroy);
         for (Process app : apps) {
             try {
-                if (!app.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!app.waitFor(40, TimeUnit.SECONDS)) {
                     app.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -7,16 +7,21 @@ import redis.embedded.RedisServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.logging.Logger;
 
 /**
@@ -143,7 +148,7 @@ public final class LocalInfrastructure {
      */
     public String createKey(String database, String tenant, String name, String... scopes) {
         return io.runstream.migrate.CreateKey.create(new Migrate.Target(jdbcUrl(database), pgUser, pgPassword),
-                new io.runstream.migrate.CreateKey.Request(tenant, name, java.util.Arrays.stream(scopes)
+                new io.runstream.migrate.CreateKey.Request(tenant, name, Arrays.stream(scopes)
                         .map(s -> io.runstream.auth.Scope.fromWire(s).orElseThrow()).toList(), null));
     }
 
@@ -209,7 +214,7 @@ public final class LocalInfrastructure {
 
     /** A free TCP port on the loopback interface. */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free port", e);
@@ -292,7 +297,7 @@ public final class LocalInfrastructure {
      * started an embedded PostgreSQL beside a running one.
      */
     public static Connection connect(String jdbcUrl, String user, String password) throws SQLException {
-        java.util.Properties props = new java.util.Properties();
+        Properties props = new Properties();
         props.setProperty("user", user);
         if (password != null) {
             props.setProperty("password", password);
@@ -362,18 +367,18 @@ public final class LocalInfrastructure {
      * Starts an embedded PostgreSQL on {@code port}. With a {@code dataDirectory} the data is kept there (so a test
      * can stop it and start it again with its data); without one it lives in a temporary directory.
      */
-    public static EmbeddedPostgres startPostgres(int port, java.nio.file.Path dataDirectory) throws IOException {
+    public static EmbeddedPostgres startPostgres(int port, Path dataDirectory) throws IOException {
         return startPostgres(port, dataDirectory, Map.of());
     }
 
     /** As {@link #startPostgres(int, java.nio.file.Path)}, with these {@code postgresql.conf} settings. */
-    public static EmbeddedPostgres startPostgres(int port, java.nio.file.Path dataDirectory,
+    public static EmbeddedPostgres startPostgres(int port, Path dataDirectory,
                                                  Map<String, String> settings) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setPort(port)
                 // the binaries this module depends on, looked up by this class loader only: surefire class paths
                 // can make the library's own lookup see the same archive twice
                 .setPgBinaryResolver((system, hardware) -> {
-                    String name = "postgres-" + system.toLowerCase(java.util.Locale.ROOT) + "-" + hardware + ".txz";
+                    String name = "postgres-" + system.toLowerCase(Locale.ROOT) + "-" + hardware + ".txz";
                     InputStream binaries = LocalInfrastructure.class.getClassLoader().getResourceAsStream(name);
                     if (binaries == null) {
                         throw new IOException("no embedded PostgreSQL binaries " + name + " on the class path");

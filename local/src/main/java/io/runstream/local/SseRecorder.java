@@ -1,6 +1,7 @@
 package io.runstream.local;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +48,7 @@ public final class SseRecorder {
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
-            HttpResponse<java.io.InputStream> response = http.send(request.build(),
+            HttpResponse<InputStream> response = http.send(request.build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             status = response.statusCode();
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -129,7 +130,7 @@ public final class Migrate {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("create-key")) {
-            CreateKey.main(java.util.List.of(args).subList(1, args.length));
+            CreateKey.main(List.of(args).subList(1, args.length));
             return;
         }
         if (args.length > 0) {

@@ -8,6 +8,7 @@ import java.lang.module.ModuleFinder;
 import java.lang.module.ModuleReference;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -21,6 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -366,7 +368,7 @@ public final class NativeImage {
             String fileName = resource.substring(resource.lastIndexOf('/') + 1);
             String origin = uriBase + resource;
             if (fileName.equals("native-image.properties")) {
-                nativeImageProperties(new String(files.get(resource), java.nio.charset.StandardCharsets.UTF_8),
+                nativeImageProperties(new String(files.get(resource), StandardCharsets.UTF_8),
                         origin, Files.isDirectory(entry) ? entry.resolve(resource).getParent() : null);
             } else if (CONFIG_FILES.containsKey(fileName)) {
                 builderArgs.add("-H:" + CONFIG_FILES.get(fileName) + "@" + origin + "=" + resource);
@@ -560,7 +562,7 @@ public final class NativeImage {
         Thread stopBuilder = new Thread(() -> {
             builder.destroy();
             try {
-                if (!builder.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!builder.waitFor(10, TimeUnit.SECONDS)) {
                     builder.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -1,18 +1,5 @@
 package io.runstream.nativetoolchain;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.List;
-import java.util.function.Function;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-
 import io.quarkus.deployment.pkg.steps.GraalVM;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +7,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 
 /**
  * The toolchain's native-image driver, on a home laid out as scripts/native-toolchain.sh lays it out, with an option
@@ -33,7 +34,7 @@ class NativeImageTest {
     public static final class BuildTime implements Function<Object, Object> {
         @Override
         public Object apply(Object value) {
-            return String.join(",", java.util.Arrays.stream(value.toString().split(",")).map(v -> v + ":build_time").toList());
+            return String.join(",", Arrays.stream(value.toString().split(",")).map(v -> v + ":build_time").toList());
         }
     }
 

@@ -7,6 +7,7 @@ import io.smallrye.config.WithParentName;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Where each pipeline's runs go, by pipeline name: {@code runstream.pipelines."<name>".queue} (environment:
@@ -72,7 +73,7 @@ public interface PipelinesConfig {
 
         /** {@code 500ms}, {@code 1s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT1M}). */
         private static Duration period(String text) {
-            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text);
+            var m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text);
             if (!m.matches()) {
                 return Duration.parse(text);
             }

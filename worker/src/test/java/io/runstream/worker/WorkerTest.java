@@ -15,15 +15,18 @@ import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** The worker against real Redis and PostgreSQL: tasks in, handlers run, outcomes and events recorded. */
 @QuarkusTest
@@ -228,7 +231,7 @@ class WorkerTest {
     @Test
     void aConcurrencyLimitHoldsAndRunsOverItWaitWithoutFailing() {
         LimitProbe.MAX_RUNNING.set(0);
-        List<UUID> ids = new java.util.ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             ids.add(fixture.submit("limited", "{\"ms\":150}"));
         }
@@ -249,8 +252,8 @@ class WorkerTest {
         UUID id = fixture.submit("limited", "{\"ms\":1}");
         await().atMost(WAIT).until(() -> fixture.status(id).equals("completed"));
         Row run = fixture.run(id);
-        assertThat(java.time.Duration.between(run.getOffsetDateTime("created_at"), run.getOffsetDateTime("started_at")))
-                .as("waited for the dead run's lease").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(700));
+        assertThat(Duration.between(run.getOffsetDateTime("created_at"), run.getOffsetDateTime("started_at")))
+                .as("waited for the dead run's lease").isGreaterThanOrEqualTo(Duration.ofMillis(700));
     }
 
     /**
@@ -279,7 +282,7 @@ class WorkerTest {
         UUID first = fixture.submit("limited", "{\"ms\":800}");
         await().atMost(WAIT).until(() -> fixture.status(first).equals("running"));
         fixture.redis().stream(String.class).xadd(fixture.keys().tasks("default"),
-                java.util.Map.of("payload", new io.runstream.task.TaskMessage(first, "limited").encode()));
+                Map.of("payload", new io.runstream.task.TaskMessage(first, "limited").encode()));
         UUID second = fixture.submit("limited", "{\"ms\":1}");
         await().atMost(WAIT).until(() -> fixture.status(second).equals("completed"));
         assertThat(LimitProbe.MAX_RUNNING).hasValue(1);
@@ -290,15 +293,15 @@ class WorkerTest {
     /** rate-limit 2/1s: two runs at once, then one every half second. */
     @Test
     void aRateLimitSpreadsStarts() {
-        List<UUID> ids = new java.util.ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             ids.add(fixture.submit("rated", "{}"));
         }
         await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> fixture.status(id).equals("completed")));
-        List<java.time.OffsetDateTime> starts = ids.stream().map(id -> fixture.run(id).getOffsetDateTime("started_at"))
+        List<OffsetDateTime> starts = ids.stream().map(id -> fixture.run(id).getOffsetDateTime("started_at"))
                 .sorted().toList();
-        assertThat(java.time.Duration.between(starts.getFirst(), starts.getLast()))
-                .as("5 starts at 2 per second, 2 of them at once").isGreaterThanOrEqualTo(java.time.Duration.ofMillis(1_200));
+        assertThat(Duration.between(starts.getFirst(), starts.getLast()))
+                .as("5 starts at 2 per second, 2 of them at once").isGreaterThanOrEqualTo(Duration.ofMillis(1_200));
     }
 
     /**
@@ -309,8 +312,8 @@ class WorkerTest {
      */
     @Test
     void aHandlerWhoseInitKeepsFailingOpensItsCircuitAndATrialClosesIt() throws Exception {
-        java.nio.file.Path table = java.nio.file.Path.of("target/lookup-table.json");
-        java.nio.file.Files.deleteIfExists(table);
+        Path table = Path.of("target/lookup-table.json");
+        Files.deleteIfExists(table);
         UUID first = fixture.submit("lookup", "{\"key\":\"a\"}");
         await().atMost(WAIT).until(() -> fixture.status(first).equals("failed"));
         assertThat(fixture.run(first).getInteger("attempt")).isEqualTo(3);
@@ -326,7 +329,7 @@ class WorkerTest {
                 .extracting(io.runstream.pipeline.PipelineInfo.Unavailable::worker).containsExactly(workerId.value()));
         assertThat(lookup().unavailable().getFirst().reason()).contains("cannot read the lookup table");
 
-        java.nio.file.Files.writeString(table, "{\"a\": 1}");
+        Files.writeString(table, "{\"a\": 1}");
         await().atMost(WAIT).until(() -> {
             UUID trial = fixture.submit("lookup", "{\"key\":\"a\"}");
             await().atMost(WAIT).until(() -> !fixture.status(trial).equals("queued")

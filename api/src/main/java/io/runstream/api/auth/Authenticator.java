@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,7 +125,7 @@ public class Authenticator {
     private long trustedUntil(Instant validUntil, Instant now) {
         long ttl = config.cacheTtl().toNanos();
         if (validUntil != null) {
-            ttl = Math.min(ttl, java.time.Duration.between(now, validUntil).toNanos());
+            ttl = Math.min(ttl, Duration.between(now, validUntil).toNanos());
         }
         return System.nanoTime() + ttl;
     }

@@ -11,11 +11,13 @@ import jakarta.ws.rs.core.Response;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Set;
@@ -50,7 +52,7 @@ public class ReadTokens {
     }
 
     public Uni<Issued> issue(UUID run, String tenant) {
-        Instant expiresAt = Instant.now().plus(config.readTokenTtl()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expiresAt = Instant.now().plus(config.readTokenTtl()).truncatedTo(ChronoUnit.SECONDS);
         String payload = VERSION + "|" + run + "|" + tenant + "|" + expiresAt.getEpochSecond();
         return secret().map(key -> new Issued(B64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + "."
                 + B64.encodeToString(sign(key, payload)), expiresAt));

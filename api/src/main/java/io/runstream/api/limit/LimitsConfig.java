@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * What one tenant may take of each api replica (docs/security.md): its request rate and its concurrent SSE streams;
@@ -64,7 +65,7 @@ public interface LimitsConfig {
     }
 
     /** {@code tenant}'s own value of a setting ({@code own}) where it has one, else {@code otherwise}. */
-    default int limit(String tenant, java.util.function.Function<Tenant, OptionalInt> own, int otherwise) {
+    default int limit(String tenant, Function<Tenant, OptionalInt> own, int otherwise) {
         Tenant tenantLimits = tenants().get(tenant);
         return tenantLimits == null ? otherwise : own.apply(tenantLimits).orElse(otherwise);
     }

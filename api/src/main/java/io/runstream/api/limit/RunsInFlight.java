@@ -8,6 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -89,7 +91,7 @@ public class RunsInFlight {
             return;
         }
         countedAt = now;
-        java.time.OffsetDateTime askedAt = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+        OffsetDateTime askedAt = OffsetDateTime.now(ZoneOffset.UTC);
         Map<String, Long> admittedBefore = new HashMap<>();
         since.forEach((tenant, admitted) -> admittedBefore.put(tenant, admitted.get()));
         pool.preparedQuery(COUNT).execute(io.vertx.mutiny.sqlclient.Tuple.of(askedAt)).subscribe().with(rows -> {

@@ -22,12 +22,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
+
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-
-import static io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP;
 
 /**
  * Repairs the gap between PostgreSQL and Redis; one api replica at a time does it (a lease in Redis). Every
@@ -152,9 +156,9 @@ public class Sweeper {
                          ORDER BY o.id""")
                 .execute(Tuple.of(config.grace().toMillis(), config.batch()))
                 .chain(rows -> {
-                    java.util.Map<Long, List<Row>> byOutboxRow = new java.util.LinkedHashMap<>();
+                    Map<Long, List<Row>> byOutboxRow = new LinkedHashMap<>();
                     rows.forEach(row -> byOutboxRow.computeIfAbsent(row.getLong("outbox_row"),
-                            k -> new java.util.ArrayList<>()).add(row));
+                            k -> new ArrayList<>()).add(row));
                     return Multi.createFrom().iterable(byOutboxRow.entrySet())
                             .onItem().transformToUniAndConcatenate(e -> Multi.createFrom().iterable(e.getValue())
                                     .filter(run -> run.getUUID("id") != null)
@@ -178,8 +182,8 @@ public class Sweeper {
                 .replaceWithVoid();
     }
 
-    private static java.time.Instant scheduledFor(Row run) {
-        java.time.OffsetDateTime at = run.getOffsetDateTime("scheduled_for");
+    private static Instant scheduledFor(Row run) {
+        OffsetDateTime at = run.getOffsetDateTime("scheduled_for");
         return at == null ? null : at.toInstant();
     }
 }

@@ -22,6 +22,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -167,7 +168,7 @@ public final class JsonFields {
         String value = text(root, member);
         if (value != null && !values.contains(value)) {
             throw ProblemException.badRequest("'" + member + "' must be one of " + String.join(", ",
-                    new java.util.TreeSet<>(values)) + "; was '" + value + "'");
+                    new TreeSet<>(values)) + "; was '" + value + "'");
         }
         return value;
     }

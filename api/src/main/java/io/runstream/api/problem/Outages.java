@@ -8,6 +8,7 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Tells an outage of Redis or PostgreSQL — a connection that cannot be made, was closed, or did not answer in time,
@@ -31,7 +32,7 @@ public final class Outages {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConnectException || t instanceof SocketException || t instanceof UnknownHostException
                     || t instanceof ClosedChannelException || t instanceof ClosedConnectionException
-                    || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof TimeoutException
                     || t instanceof io.smallrye.mutiny.TimeoutException) {
                 return true;
             }

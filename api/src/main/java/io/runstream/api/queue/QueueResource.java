@@ -31,6 +31,7 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/queues}: per queue its length, pending entries, lag, consumers, age of the oldest pending entry,
@@ -41,7 +42,7 @@ import java.util.Map;
 @Singleton
 public class QueueResource {
 
-    private static final java.util.regex.Pattern ENTRY_ID = java.util.regex.Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
+    private static final Pattern ENTRY_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
 
     private final Queues queues;
     private final DeadLetters deadLetters;

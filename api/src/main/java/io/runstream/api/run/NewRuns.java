@@ -7,6 +7,8 @@ import io.runstream.run.RunStore.NewRun;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.Collections;
+
 /**
  * Records new runs (without an Idempotency-Key) in PostgreSQL, batched: runs submitted while an INSERT is in
  * flight go together in the next one, a single multi-row statement in autocommit. Under load that turns one
@@ -24,7 +26,7 @@ public class NewRuns {
     public NewRuns(RunStore store, Outbox outbox) {
         this.inserts = new Batcher<>(runs -> store.submit(runs)
                 .invoke(row -> outbox.expect(row, runs.size()))
-                .map(row -> java.util.Collections.nCopies(runs.size(), row)), BATCH, IN_FLIGHT);
+                .map(row -> Collections.nCopies(runs.size(), row)), BATCH, IN_FLIGHT);
     }
 
     /**

@@ -26,15 +26,17 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** {@code /api/runs}: submit, read, list and cancel runs (the contract is the design card's). */
 @Path("/api/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public class RunResource {
 
-    private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[!-~]{1,255}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[!-~]{1,255}");
 
     private final RunService runs;
     private final RunQueries queries;
@@ -135,7 +137,7 @@ public class RunResource {
 
     /** A read token, when it expires, and the path that follows the run's events with it. */
     @io.quarkus.runtime.annotations.RegisterForReflection
-    public record ReadToken(String token, java.time.Instant expiresAt, String events) {
+    public record ReadToken(String token, Instant expiresAt, String events) {
     }
 
     /** Cancels the run: 202 with the Run, 404, or 409 when it already ended. */

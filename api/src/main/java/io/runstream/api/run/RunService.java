@@ -40,8 +40,15 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Creates runs. A run is committed in PostgreSQL first, then its task is published to the
@@ -56,7 +63,7 @@ public class RunService {
     private static final long ROUTE_CACHE_NANOS = 1_000_000_000L;
 
     private final PipelineDirectory pipelines;
-    private final java.util.Map<String, KnownRoute> knownRoutes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, KnownRoute> knownRoutes = new ConcurrentHashMap<>();
     private final Dispatcher dispatcher;
     private final Outbox outbox;
     private final NewRuns newRuns;
@@ -117,7 +124,7 @@ public class RunService {
      * {@code submit} inside a {@code submit} span (the root of its runs' traces; a no-op with tracing off), which
      * ends when it does.
      */
-    private <T> Uni<T> traced(int runs, java.util.function.Function<Context, Uni<T>> submit) {
+    private <T> Uni<T> traced(int runs, Function<Context, Uni<T>> submit) {
         return Uni.createFrom().deferred(() -> {
             Span span = tracer.spanBuilder("submit").setSpanKind(SpanKind.SERVER).setAttribute("runstream.runs", runs)
                     .startSpan();
@@ -169,11 +176,11 @@ public class RunService {
 
     private Uni<List<RunView>> submitAll(List<SubmitRequest> requests, String tenant, Context trace) {
         // each pipeline's route once (an unknown one named by the item that names it first), then every item on it
-        java.util.Map<String, Integer> firstUse = new java.util.LinkedHashMap<>();
+        Map<String, Integer> firstUse = new LinkedHashMap<>();
         for (int i = 0; i < requests.size(); i++) {
             firstUse.putIfAbsent(requests.get(i).pipeline(), i);
         }
-        Uni<java.util.Map<String, Route>> routes = Uni.createFrom().item(new java.util.HashMap<>());
+        Uni<Map<String, Route>> routes = Uni.createFrom().item(new HashMap<>());
         for (var use : firstUse.entrySet()) {
             routes = routes.chain(known -> routeFor(use.getKey(), use.getValue()).map(route -> {
                 known.put(use.getKey(), route);
@@ -184,7 +191,7 @@ public class RunService {
             // admitted before the runs' time is taken: a count of the runs in flight asked meanwhile does not see them
             inFlight.admit(tenant, requests.size());
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-            List<NewRun> runs = new java.util.ArrayList<>(requests.size());
+            List<NewRun> runs = new ArrayList<>(requests.size());
             for (int i = 0; i < requests.size(); i++) {
                 SubmitRequest request = requests.get(i);
                 String queue = queueOn(known.get(request.pipeline()), request, i);
@@ -254,10 +261,10 @@ public class RunService {
      * The route of {@code pipeline}, from a copy of the pipeline directory at most one second old: routes change
      * rarely (a worker of a new queue starts), and a submit should not pay Redis round trips for them.
      */
-    private Uni<java.util.Optional<Route>> routeOf(String pipeline) {
+    private Uni<Optional<Route>> routeOf(String pipeline) {
         KnownRoute known = knownRoutes.get(pipeline);
         if (known != null && System.nanoTime() - known.readAt() < ROUTE_CACHE_NANOS) {
-            return Uni.createFrom().item(java.util.Optional.of(known.route()));
+            return Uni.createFrom().item(Optional.of(known.route()));
         }
         return pipelines.route(pipeline).invoke(route -> route.ifPresent(r -> knownRoutes.put(pipeline,
                 new KnownRoute(r, System.nanoTime()))));
@@ -303,7 +310,7 @@ public class RunService {
      * {@link #publish} does for one. Runs that could not be removed stay for the sweeper, and the caller gets 202.
      */
     private Uni<Void> publishAll(List<NewRun> runs, long outboxRow, Context trace) {
-        List<java.util.UUID> ids = runs.stream().map(NewRun::id).toList();
+        List<UUID> ids = runs.stream().map(NewRun::id).toList();
         outbox.expect(outboxRow, 1);
         return dispatcher.publishAll(runs, trace)
                 .invoke(() -> outbox.settled(outboxRow))

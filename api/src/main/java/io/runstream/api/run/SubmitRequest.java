@@ -2,14 +2,18 @@ package io.runstream.api.run;
 
 import io.runstream.queue.Priority;
 
-import java.time.Duration;
-import java.time.Instant;
 import io.runstream.pipeline.Names;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runstream.api.problem.JsonFields;
 import io.runstream.api.problem.ProblemException;
 import io.runstream.json.Json;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -87,14 +91,14 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
         if (hasAt) {
             try {
                 if (!at.isTextual()) {
-                    throw new java.time.format.DateTimeParseException("not a string", at.toString(), 0);
+                    throw new DateTimeParseException("not a string", at.toString(), 0);
                 }
-                Instant when = java.time.OffsetDateTime.parse(at.asText()).toInstant();
+                Instant when = OffsetDateTime.parse(at.asText()).toInstant();
                 if (when.isAfter(Instant.now().plus(MAX_DELAY))) {
                     throw ProblemException.badRequest("'runAt' is more than " + MAX_DELAY.toDays() + " days ahead");
                 }
                 return new Due(when, null);
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw ProblemException.badRequest("'runAt' must be an RFC 3339 date-time with an offset, e.g. "
                         + "2026-12-24T18:00:00Z; was " + at);
             }
@@ -103,7 +107,7 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
             Duration delay;
             try {
                 delay = after.isTextual() ? Duration.parse(after.asText()) : null;
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 delay = null;
             }
             if (delay == null || delay.isNegative() || delay.compareTo(MAX_DELAY) > 0) {
@@ -153,17 +157,17 @@ record SubmitRequest(String pipeline, String input, String queue, Integer priori
         try {
             var digest = java.security.MessageDigest.getInstance("SHA-256");
             for (String part : new String[] {pipeline, queue, input}) {
-                digest.update(String.valueOf(part).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
                 digest.update((byte) 0);
             }
             // absent, each adds nothing: the digest stays what it was before them, so keys taken then hold
             if (priority != null) {
-                digest.update(("priority=" + priority).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update(("priority=" + priority).getBytes(StandardCharsets.UTF_8));
             }
             if (when != null) {
-                digest.update(("when=" + when).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update(("when=" + when).getBytes(StandardCharsets.UTF_8));
             }
-            return java.util.HexFormat.of().formatHex(digest.digest());
+            return HexFormat.of().formatHex(digest.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -7,6 +7,7 @@ import io.runstream.queue.Priority;
 
 import java.time.Duration;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.Set;
 
 /**
@@ -102,7 +103,7 @@ public record ScheduleRequest(String name, String pipeline, String queue, int pr
         Duration window;
         try {
             window = Duration.parse(text);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             window = null;
         }
         if (window == null || window.isNegative() || window.compareTo(MAX_WINDOW) > 0) {

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +98,7 @@ public class ScheduleStore {
             if (row.isEmpty() || !row.get().getBoolean("paused")) {
                 return get(c, name, tenant);
             }
-            Tick next = CronTicks.of(row.get().getString("cron"), java.time.ZoneId.of(row.get().getString(
+            Tick next = CronTicks.of(row.get().getString("cron"), ZoneId.of(row.get().getString(
                     "time_zone"))).firstAfter(now).orElse(null);
             return c.preparedQuery("UPDATE schedules SET paused = false, next_local = $2, next_tick = $3, "
                             + "updated_at = now() WHERE name = $1 RETURNING *")

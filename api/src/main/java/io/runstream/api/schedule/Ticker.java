@@ -21,6 +21,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import static io.runstream.api.schedule.ScheduleStore.instant;
+import static io.runstream.api.schedule.ScheduleStore.utc;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -29,13 +32,13 @@ import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static io.runstream.api.schedule.ScheduleStore.instant;
-import static io.runstream.api.schedule.ScheduleStore.utc;
 
 /**
  * Makes the runs of schedules, on every api replica. A pass takes the due schedules' rows with
@@ -99,7 +102,7 @@ public class Ticker {
     private final FailureLog failures = new FailureLog(LOG, "Making the runs of schedules", Duration.ofMinutes(1));
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
-    private final Map<String, CronTicks> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, CronTicks> parsed = new ConcurrentHashMap<>();
     private volatile boolean stopped;
     private volatile long timer = -1;
 
@@ -269,7 +272,7 @@ public class Ticker {
                         runSchedules.toArray(String[]::new), runTicks.toArray(OffsetDateTime[]::new),
                         runs.stream().map(NewRun::tenant).toArray(String[]::new)}))
                 .map(rows -> {
-                    java.util.Set<UUID> made = new java.util.HashSet<>();
+                    Set<UUID> made = new HashSet<>();
                     long box = -1;
                     for (Row r : rows) {
                         made.add(r.getUUID("id"));
@@ -291,7 +294,7 @@ public class Ticker {
         if (plans.isEmpty()) {
             return Uni.createFrom().item(made);
         }
-        java.util.Set<UUID> recorded = new java.util.HashSet<>();
+        Set<UUID> recorded = new HashSet<>();
         Map<String, Long> firedBy = new HashMap<>(); // a tick whose run exists already made none now
         for (NewRun run : made.runs()) {
             recorded.add(run.id());

@@ -6,13 +6,15 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
+
 /**
  * The gauges' life: the registry outlives the app (several apps in one JVM share the global one), so a refresh
  * that lands after the app stopped must not leave gauges behind for the next app's registration to find.
  */
 class QueueGaugesTest {
 
-    private static final QueueStats STATS = new QueueStats("default", 3, 1, 2L, 1, 5, 0, 0, 1, java.util.Map.of("2", 2L), 0);
+    private static final QueueStats STATS = new QueueStats("default", 3, 1, 2L, 1, 5, 0, 0, 1, Map.of("2", 2L), 0);
 
     @Test
     void aRefreshThatLandsAfterStopRegistersNothing() {

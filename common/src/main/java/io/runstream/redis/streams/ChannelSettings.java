@@ -8,6 +8,7 @@ import org.eclipse.microprofile.reactive.messaging.spi.ConnectorFactory;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -35,7 +36,7 @@ final class ChannelSettings implements Config {
 
     @Override
     public <T> T getValue(String name, Class<T> type) {
-        return getOptionalValue(name, type).orElseThrow(() -> new java.util.NoSuchElementException(
+        return getOptionalValue(name, type).orElseThrow(() -> new NoSuchElementException(
                 "no " + template + "." + name + " for channel " + own.get(ConnectorFactory.CHANNEL_NAME_ATTRIBUTE)));
     }
 

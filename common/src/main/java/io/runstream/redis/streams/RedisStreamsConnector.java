@@ -23,8 +23,11 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
@@ -132,7 +135,7 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
      * @param template prefix of the shared settings, e.g. {@code mp.messaging.incoming.tasks}
      */
     public IncomingRedisStreamsChannel open(Config application, String channel, String template,
-                                            java.util.Map<String, String> own) {
+                                            Map<String, String> own) {
         return opened(new RedisStreamsConnectorIncomingConfiguration(
                 new ChannelSettings(application, channel, template, own)));
     }
@@ -154,7 +157,7 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
         if (found.isResolvable()) {
             return found.get();
         }
-        java.util.TreeSet<String> known = new java.util.TreeSet<>();
+        TreeSet<String> known = new TreeSet<>();
         failureStrategies.handles().forEach(h -> h.getBean().getQualifiers().stream()
                 .filter(q -> q instanceof Identifier).forEach(q -> known.add(((Identifier) q).value())));
         throw new IllegalArgumentException("failure-strategy of channel '" + channel + "' must be one of "
@@ -162,12 +165,12 @@ public class RedisStreamsConnector implements InboundConnector, OutboundConnecto
     }
 
     /** The incoming channel named {@code channel}, if this connector serves it. */
-    public java.util.Optional<IncomingRedisStreamsChannel> incoming(String channel) {
+    public Optional<IncomingRedisStreamsChannel> incoming(String channel) {
         return incoming.stream().filter(c -> c.channel().equals(channel)).findFirst();
     }
 
     /** The outgoing channel named {@code channel}, if this connector serves it. */
-    public java.util.Optional<OutgoingRedisStreamsChannel> outgoing(String channel) {
+    public Optional<OutgoingRedisStreamsChannel> outgoing(String channel) {
         return outgoing.stream().filter(c -> c.channel().equals(channel)).findFirst();
     }
 

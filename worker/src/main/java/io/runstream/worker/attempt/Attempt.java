@@ -12,7 +12,10 @@ import io.runstream.feed.FeedEventType;
 import io.runstream.json.Json;
 import io.runstream.log.RunMdc;
 import io.runstream.worker.handler.RunContext;
+import io.vertx.mutiny.redis.client.Request;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -113,18 +116,18 @@ public final class Attempt implements RunContext {
     }
 
     /** The feed entries that go beside the run's end script: the held {@code started}, if held, then {@code end}. */
-    public java.util.List<io.vertx.mutiny.redis.client.Request> endOfFeed(FeedEvent end) {
+    public List<Request> endOfFeed(FeedEvent end) {
         return feed.xadds(withHeldStart(end));
     }
 
-    private java.util.List<FeedEvent> withHeldStart(FeedEvent... events) {
+    private List<FeedEvent> withHeldStart(FeedEvent... events) {
         FeedEvent started = heldStart.getAndSet(null);
         if (started == null) {
-            return java.util.List.of(events);
+            return List.of(events);
         }
-        java.util.List<FeedEvent> all = new java.util.ArrayList<>(events.length + 1);
+        List<FeedEvent> all = new ArrayList<>(events.length + 1);
         all.add(started);
-        all.addAll(java.util.List.of(events));
+        all.addAll(List.of(events));
         return all;
     }
 

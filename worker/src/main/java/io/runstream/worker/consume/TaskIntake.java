@@ -18,6 +18,7 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -57,7 +58,7 @@ public class TaskIntake {
     static final String SETTINGS = "mp.messaging.incoming.tasks";
 
     private final List<Source> sources = new ArrayList<>();
-    private final Map<String, Lane> laneOfStream = new java.util.HashMap<>();
+    private final Map<String, Lane> laneOfStream = new HashMap<>();
     /** A waiting task's priority rises one level per this many ms; 0: strict priorities. */
     private final long agingMillis;
     /** Tasks each lane reads beyond the free slots ({@link WorkerConfig#readAhead()}). */

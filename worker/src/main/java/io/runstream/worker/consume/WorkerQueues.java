@@ -5,6 +5,7 @@ import io.runstream.worker.WorkerConfig;
 import io.runstream.worker.handler.internal.HandlerRegistry;
 import jakarta.inject.Singleton;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -28,7 +29,7 @@ public class WorkerQueues {
 
     /** Every priority of every queue read, by queue, the highest priority first. */
     public List<Lane> lanes() {
-        List<Lane> lanes = new java.util.ArrayList<>();
+        List<Lane> lanes = new ArrayList<>();
         for (String queue : names) {
             for (int priority : Priority.all()) {
                 lanes.add(new Lane(queue, priority));

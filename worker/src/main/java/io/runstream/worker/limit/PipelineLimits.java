@@ -21,6 +21,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,11 +184,11 @@ public class PipelineLimits {
     private Uni<Void> renew() {
         Map<String, List<String>> byPipeline = new TreeMap<>();
         for (Permit h : held) {
-            byPipeline.computeIfAbsent(h.pipeline(), p -> new java.util.ArrayList<>()).add(h.member());
+            byPipeline.computeIfAbsent(h.pipeline(), p -> new ArrayList<>()).add(h.member());
         }
         return Multi.createFrom().iterable(byPipeline.entrySet())
                 .onItem().transformToUniAndConcatenate(e -> {
-                    List<Object> args = new java.util.ArrayList<>();
+                    List<Object> args = new ArrayList<>();
                     args.add(config.limitLease().toMillis());
                     args.addAll(e.getValue());
                     return RENEW.run(redis, List.of(keys.limitLeases(e.getKey())), args);

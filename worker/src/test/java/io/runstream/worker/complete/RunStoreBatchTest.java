@@ -17,15 +17,18 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The batched transitions the worker's starter and completer send: many runs in one statement, each request told
@@ -127,14 +130,14 @@ class RunStoreBatchTest {
         await(pool.query("ANALYZE runs").execute());
         List<UUID> backlog = submit(20_000);
         UUID[] batch = backlog.subList(0, 50).toArray(UUID[]::new);
-        String[] entries = java.util.Arrays.stream(batch).map(id -> "p-" + id).toArray(String[]::new);
+        String[] entries = Arrays.stream(batch).map(id -> "p-" + id).toArray(String[]::new);
         String startPlan = plan(RunStore.START_MANY, Tuple.of(batch, entries));
         assertThat(rowsReadFromRuns(startPlan)).as("rows of runs the start of 50 runs reads, in %s", startPlan)
                 .isLessThanOrEqualTo(2 * batch.length);
 
         started(store.start(backlog.stream().map(id -> new Start(id, "p-" + id)).toList()));
-        Integer[] attempts = java.util.Arrays.stream(batch).map(id -> 1).toArray(Integer[]::new);
-        String[] statuses = java.util.Arrays.stream(batch).map(id -> "completed").toArray(String[]::new);
+        Integer[] attempts = Arrays.stream(batch).map(id -> 1).toArray(Integer[]::new);
+        String[] statuses = Arrays.stream(batch).map(id -> "completed").toArray(String[]::new);
         String endPlan = plan(RunStore.END_MANY, Tuple.of(batch, attempts, statuses, new String[batch.length],
                 new String[batch.length]));
         assertThat(rowsReadFromRuns(endPlan)).as("rows of runs the end of 50 runs reads, in %s", endPlan)
@@ -167,14 +170,14 @@ class RunStoreBatchTest {
      * rows its filter removed.
      */
     private static long rowsReadFromRuns(String plan) {
-        java.util.regex.Pattern scan = java.util.regex.Pattern.compile(
+        Pattern scan = Pattern.compile(
                 "Scan (?:using \\S+ )?on runs\\b.*actual time=\\S+ rows=(\\d+) loops=(\\d+)");
-        java.util.regex.Pattern removed = java.util.regex.Pattern.compile("Rows Removed by Filter: (\\d+)");
+        Pattern removed = Pattern.compile("Rows Removed by Filter: (\\d+)");
         long read = 0;
         boolean inRunsScan = false;
         for (String line : plan.split("\n")) {
-            java.util.regex.Matcher node = scan.matcher(line);
-            java.util.regex.Matcher filtered = removed.matcher(line);
+            Matcher node = scan.matcher(line);
+            Matcher filtered = removed.matcher(line);
             if (node.find()) {
                 read += Long.parseLong(node.group(1)) * Long.parseLong(node.group(2));
                 inRunsScan = true;

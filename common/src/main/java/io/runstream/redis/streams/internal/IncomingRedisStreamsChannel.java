@@ -15,10 +15,16 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * One incoming channel: a demand-driven read loop that never asks Redis for more entries than its subscriber
@@ -47,7 +53,7 @@ public final class IncomingRedisStreamsChannel {
     /** Entries delivered here and neither acked nor nacked yet. */
     private final Claims claims;
     /** Entries a read brought after the channel closed: pending here, never delivered, handed back at the end. */
-    private final java.util.Queue<String> undelivered = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<String> undelivered = new ConcurrentLinkedQueue<>();
     /** Where the next XAUTOCLAIM pass continues; null while no pass is due. A pass is due at start. */
     private volatile String reclaimCursor = "0-0";
     private final ReactiveStreamCommands<String, String, String> streams;
@@ -63,14 +69,14 @@ public final class IncomingRedisStreamsChannel {
     /** Next id to read this consumer's pending entries after; null once they are all re-delivered. */
     private volatile String pendingCursor = "0";
     /** The largest downstream demand a read has seen: shows whether the consumer's concurrency reaches the reads. */
-    private final java.util.concurrent.atomic.AtomicLong largestDemand = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong largestDemand = new AtomicLong();
 
     /**
      * @param strategies the failure strategy factory of a {@code failure-strategy} name; throws for an unknown one
      */
     public IncomingRedisStreamsChannel(ReactiveRedisDataSource redis, io.vertx.mutiny.core.Vertx vertx,
                                        RedisStreamsConnectorIncomingConfiguration config,
-                                       java.util.function.Function<String, FailureStrategy.Factory> strategies) {
+                                       Function<String, FailureStrategy.Factory> strategies) {
         this.channel = config.getChannel();
         this.stream = config.getStream();
         this.group = config.getGroup();
@@ -182,7 +188,7 @@ public final class IncomingRedisStreamsChannel {
      * after {@link #close()}, is handed back to the other consumers at once rather than after a visibility timeout.
      */
     public CompletionStage<Void> handBack() {
-        List<String> unread = new java.util.ArrayList<>(undelivered);
+        List<String> unread = new ArrayList<>(undelivered);
         undelivered.clear();
         return claims.handBack(unread).subscribeAsCompletionStage();
     }
@@ -257,8 +263,8 @@ public final class IncomingRedisStreamsChannel {
                             if (fromPending) {
                                 pendingCursor = entries.size() < wanted ? null : entries.getLast().id();
                             }
-                            Uni<java.util.Map<String, Integer>> counts = fromPending
-                                    ? commands.deliveries(entries) : Uni.createFrom().item(java.util.Map.of());
+                            Uni<Map<String, Integer>> counts = fromPending
+                                    ? commands.deliveries(entries) : Uni.createFrom().item(Map.of());
                             counts.subscribe().with(c -> emitThenReadOn(entries, fromPending, c), this::readFailed);
                         },
                         this::readFailed);
@@ -309,7 +315,7 @@ public final class IncomingRedisStreamsChannel {
      * {@code reading} flag left set would stop the channel for good.
      */
     private void emitThenReadOn(List<StreamMessage<String, String, String>> entries, boolean redelivered,
-                                java.util.Map<String, Integer> deliveries) {
+                                Map<String, Integer> deliveries) {
         try {
             emitAll(entries, redelivered, deliveries);
         } catch (RuntimeException e) {
@@ -321,7 +327,7 @@ public final class IncomingRedisStreamsChannel {
     }
 
     private void emitAll(List<StreamMessage<String, String, String>> entries, boolean redelivered,
-                         java.util.Map<String, Integer> deliveries) {
+                         Map<String, Integer> deliveries) {
         MultiEmitter<? super Message<String>> e = emitter;
         for (StreamMessage<String, String, String> entry : entries) {
             if (entry.payload() == null) {

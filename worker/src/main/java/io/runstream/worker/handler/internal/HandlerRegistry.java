@@ -14,13 +14,15 @@ import jakarta.enterprise.inject.spi.Bean;
 
 import java.lang.annotation.Annotation;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * The pipelines this worker serves: every {@link RunHandler} and {@link ReactiveRunHandler} bean, keyed by its
@@ -58,7 +60,7 @@ public class HandlerRegistry {
      *                               when a name or queue is invalid or {@code @Pipeline} is missing
      */
     static Map<String, Registered> build(List<Candidate> candidates,
-                                         java.util.function.Function<String, Optional<String>> queues) {
+                                         Function<String, Optional<String>> queues) {
         Map<String, Registered> found = new TreeMap<>();
         for (Candidate candidate : candidates) {
             Class<?> type = candidate.beanClass();
@@ -125,7 +127,7 @@ public class HandlerRegistry {
     }
 
     /** Every registered handler. */
-    public java.util.Collection<Registered> all() {
+    public Collection<Registered> all() {
         return handlers.values();
     }
 
@@ -171,8 +173,8 @@ public class HandlerRegistry {
      * @param init  its {@code init()}, given the virtual threads a blocking one runs on
      * @param close its {@code close()}, likewise
      */
-    public record Lifecycle(java.util.function.Function<Executor, Uni<Void>> init,
-                            java.util.function.Function<Executor, Uni<Void>> close) {
+    public record Lifecycle(Function<Executor, Uni<Void>> init,
+                            Function<Executor, Uni<Void>> close) {
         /** Nothing to prepare or release. */
         public static final Lifecycle NONE = new Lifecycle(vt -> Uni.createFrom().voidItem(),
                 vt -> Uni.createFrom().voidItem());
