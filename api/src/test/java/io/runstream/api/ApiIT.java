@@ -8,18 +8,18 @@ import io.runstream.local.LocalInfrastructure;
 import io.runstream.local.RunstreamTestResource;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.Map;
+
 import static io.restassured.RestAssured.given;
 import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
-
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The packaged api as a process (the fast-jar in the normal build, the native executable under {@code -Dnative}):

@@ -8,15 +8,15 @@ import io.runstream.local.RunstreamTestResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.Map;
+
 import static io.restassured.RestAssured.given;
 import static io.runstream.local.RunstreamTestResource.managementTestPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
-
-import java.time.Duration;
-import java.util.Map;
 
 /** {@code GET /api/queues} and the queue gauges tell a queue's backlog, work in progress and trouble. */
 @QuarkusTest

@@ -2,13 +2,13 @@ package io.runstream.bench;
 
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The benchmark's scenarios in smoke mode (tiny counts), so the load driver cannot rot unnoticed. */
 class BenchSmokeTest {

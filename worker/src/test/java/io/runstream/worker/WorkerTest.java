@@ -15,9 +15,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The worker against real Redis and PostgreSQL: tasks in, handlers run, outcomes and events recorded. */
 @QuarkusTest

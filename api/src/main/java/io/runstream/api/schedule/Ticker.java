@@ -21,9 +21,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import static io.runstream.api.schedule.ScheduleStore.instant;
-import static io.runstream.api.schedule.ScheduleStore.utc;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -39,6 +36,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.runstream.api.schedule.ScheduleStore.instant;
+import static io.runstream.api.schedule.ScheduleStore.utc;
 
 /**
  * Makes the runs of schedules, on every api replica. A pass takes the due schedules' rows with
