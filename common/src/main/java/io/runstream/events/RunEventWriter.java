@@ -33,7 +33,6 @@ public final class RunEventWriter {
 
     private static final Logger LOG = Logger.getLogger(RunEventWriter.class);
     private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Redis redis;
     private final RedisPipeline events;
@@ -83,12 +82,13 @@ public final class RunEventWriter {
         return runId;
     }
 
-    public void status(String status) {
+    public void status(RunStatus status) {
         emit(RunEventType.STATUS, statusData(status));
     }
 
-    private String statusData(String status) {
-        return Json.mapper().createObjectNode().put("status", status).put("attempt", attempt).toString();
+    /** A status event's data, {@code {"status":"running","attempt":2}}: a wire name has nothing to escape. */
+    private String statusData(RunStatus status) {
+        return "{\"status\":\"" + status.wire() + "\",\"attempt\":" + attempt + "}";
     }
 
     /**
@@ -96,7 +96,7 @@ public final class RunEventWriter {
      * #release}, or {@link #writeEnd}, which writes it in the end's round trip — so that a run that ends at once
      * costs one write for its announcement and its end instead of two. Ignored unless it is the first event.
      */
-    public void statusHeld(String status) {
+    public void statusHeld(RunStatus status) {
         lock.lock();
         try {
             if (held == null && pending.isEmpty() && !writing) {
@@ -183,7 +183,7 @@ public final class RunEventWriter {
         }
         String trace = traceparent;
         List<Object> args = new ArrayList<>(List.of(maxlen, attempt, ttl.toSeconds(), notifyChannel, runId.toString(),
-                statusData(status.wire()), trace == null ? "" : trace));
+                statusData(status), trace == null ? "" : trace));
         RunEvent announced = takeHeld(); // nothing else was emitted after it: it goes first
         if (announced != null) {
             args.add(announced.type().wire());
@@ -193,8 +193,9 @@ public final class RunEventWriter {
             args.add(event.type().wire());
             args.add(event.data());
         }
-        return flush().chain(() -> WRITE_END.run(ends, redis, List.of(streamKey), args, alongside)
-                .ifNoItem().after(WRITE_TIMEOUT).fail()).map(written -> written != null && written.toInteger() == 1);
+        // no answer within the pipeline's timeout fails it (no timer of its own a run)
+        return flush().chain(() -> WRITE_END.run(ends, redis, List.of(streamKey), args, alongside))
+                .map(written -> written != null && written.toInteger() == 1);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.vertx.mutiny.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -44,7 +45,7 @@ public final class LuaScript {
 
     /** Runs the script with {@code keys} and {@code args}. */
     public Uni<Response> run(Redis redis, List<String> keys, List<?> args) {
-        return orByText(redis.send(request(Command.EVALSHA, sha1, keys, args)), redis, keys, args);
+        return orByText(redis.send(request(Command.EVALSHA, sha1, keys, args)), redis, keys, args, null);
     }
 
     /**
@@ -64,13 +65,20 @@ public final class LuaScript {
         List<Request> group = new ArrayList<>(1 + after.size());
         group.add(request(Command.EVALSHA, sha1, keys, args));
         group.addAll(after);
-        return orByText(pipeline.send(group).map(List::getFirst), redis, keys, args);
+        // the pipeline fails when no answer comes in its timeout; the script sent alone by text is held to the same
+        return orByText(pipeline.send(group).map(List::getFirst), redis, keys, args, pipeline.timeout());
     }
 
-    /** {@code bySha}, or — when Redis does not know the script — the script sent alone with EVAL. */
-    private Uni<Response> orByText(Uni<Response> bySha, Redis redis, List<String> keys, List<?> args) {
-        return bySha.onFailure(LuaScript::unknownScript)
-                .recoverWithUni(() -> redis.send(request(Command.EVAL, source, keys, args)));
+    /**
+     * {@code bySha}, or — when Redis does not know the script — the script sent alone with EVAL, failing when it is
+     * not answered within {@code timeout} (null: no limit of its own).
+     */
+    private Uni<Response> orByText(Uni<Response> bySha, Redis redis, List<String> keys, List<?> args,
+                                   Duration timeout) {
+        return bySha.onFailure(LuaScript::unknownScript).recoverWithUni(() -> {
+            Uni<Response> byText = redis.send(request(Command.EVAL, source, keys, args));
+            return timeout == null ? byText : byText.ifNoItem().after(timeout).fail();
+        });
     }
 
     /**

@@ -25,8 +25,10 @@ import java.util.List;
 public final class RedisPipeline {
 
     private final Batcher<List<Request>, List<Response>> groups;
+    private final Duration timeout;
 
     public RedisPipeline(Redis redis, int maxGroups, int maxInFlight, Duration timeout) {
+        this.timeout = timeout;
         this.groups = new Batcher<>(batch -> {
             List<Request> all = new ArrayList<>();
             batch.forEach(all::addAll);
@@ -37,6 +39,11 @@ public final class RedisPipeline {
     /** Sends {@code commands} in the next pipeline; the answers are theirs, in order. */
     public Uni<List<Response>> send(List<Request> commands) {
         return groups.submit(commands);
+    }
+
+    /** How long a pipeline waits for its answer before it fails. */
+    public Duration timeout() {
+        return timeout;
     }
 
     private static List<List<Response>> split(List<List<Request>> batch, List<Response> responses) {

@@ -2,6 +2,7 @@ package io.runstream.run;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -12,9 +13,14 @@ import java.util.stream.Collectors;
 public enum RunStatus {
     QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED;
 
+    private static final Map<String, RunStatus> BY_WIRE = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(RunStatus::wire, s -> s));
+
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** Lower-case name used on the wire and in the database. */
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** Whether the run can no longer change. */
@@ -24,7 +30,7 @@ public enum RunStatus {
 
     /** The status whose wire form is {@code value}, if any. */
     public static Optional<RunStatus> fromWire(String value) {
-        return Arrays.stream(values()).filter(s -> s.wire().equals(value)).findFirst();
+        return Optional.ofNullable(value == null ? null : BY_WIRE.get(value));
     }
 
     /** All wire forms, comma separated, for error messages. */

@@ -48,7 +48,7 @@ class RunEventWriterTest {
 
     @Test
     void aHeldStatusEndsUpInTheEndScriptBeforeTheOutcome() {
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
         writer.flush().await().atMost(WAIT);
         assertThat(events()).as("held, not written by a flush").isEmpty();
         // another run's end first, so that Redis knows the script and the call below is one EVALSHA
@@ -71,7 +71,7 @@ class RunEventWriterTest {
         end(writerOf("events:other")); // Redis knows the script now
         long scriptsBefore = calls("evalsha") + calls("eval");
         long xaddsBefore = calls("xadd");
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
 
         assertThat(writer.writeEnd(List.of(RunEvent.result("42")), RunStatus.COMPLETED, Duration.ofMinutes(1),
                 List.of(feedEntry("started"), feedEntry("completed"))).await().atMost(WAIT)).isTrue();
@@ -84,7 +84,7 @@ class RunEventWriterTest {
 
     @Test
     void writesAlongsideGoInTheWritersOrderAndAFlushWaitsForThem() {
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
         writer.release(feedEntry("started"));
         writer.output("a");
         writer.alongside(feedEntry("progress"));
@@ -116,7 +116,7 @@ class RunEventWriterTest {
 
     @Test
     void aHeldStatusGoesBeforeTheNextEvent() {
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
         writer.output("a");
         writer.flush().await().atMost(WAIT);
 
@@ -125,7 +125,7 @@ class RunEventWriterTest {
 
     @Test
     void releaseWritesAHeldStatus() {
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
         writer.release(null);
         writer.flush().await().atMost(WAIT);
         writer.release(null); // nothing held any more: writes nothing
@@ -137,7 +137,7 @@ class RunEventWriterTest {
     @Test
     void aStatusAfterOtherEventsIsNotHeld() {
         writer.reset();
-        writer.statusHeld(RunStatus.RUNNING.wire());
+        writer.statusHeld(RunStatus.RUNNING);
         writer.flush().await().atMost(WAIT);
 
         assertThat(events()).containsExactly("reset", "status:running");

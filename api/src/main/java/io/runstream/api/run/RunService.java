@@ -18,6 +18,7 @@ import io.runstream.feed.ActivityFeed;
 import io.runstream.trace.RunTracing;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
+import io.runstream.metrics.MetersByKey;
 import io.runstream.log.RunMdc;
 import io.runstream.keys.RedisEpoch;
 import io.runstream.keys.RedisKeys;
@@ -68,7 +69,8 @@ public class RunService {
     private final Outbox outbox;
     private final NewRuns newRuns;
     private final RedisKeys keys;
-    private final MeterRegistry metrics;
+    /** {@code runstream.runs.submitted} by pipeline. */
+    private final MetersByKey<String, Counter> submitted;
     private final Redis redis;
     private final RunStore store;
     private final RunstreamConfig.Workers workers;
@@ -89,7 +91,8 @@ public class RunService {
         this.newRuns = newRuns;
         this.dispatcher = dispatcher;
         this.keys = config.keys();
-        this.metrics = metrics;
+        this.submitted = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.submitted")
+                .tag("pipeline", pipeline).description("Runs accepted by the api").register(metrics));
         this.redis = redis;
     }
 
@@ -291,8 +294,7 @@ public class RunService {
     }
 
     private void countSubmitted(NewRun run) {
-        Counter.builder("runstream.runs.submitted").tag("pipeline", run.pipeline())
-                .description("Runs accepted by the api").register(metrics).increment();
+        submitted.of(run.pipeline()).increment();
     }
 
     /** Its {@code created} event: written once its task is in Redis (or left to the sweeper), not before. */

@@ -29,7 +29,8 @@ public final class Attempt implements RunContext {
 
     private final RunStore.StartedRun run;
     private final Lane lane;
-    private final JsonNode input;
+    /** The run's input, parsed on the first {@link #input()} (many handlers never read it); null until then. */
+    private final AtomicReference<JsonNode> input = new AtomicReference<>();
     private final RunEventWriter events;
     private final ActivityFeed feed;
     /** This attempt's span (a no-op one with tracing off). */
@@ -49,7 +50,6 @@ public final class Attempt implements RunContext {
         this.taskTraceparent = taskTraceparent;
         this.run = run;
         this.lane = lane;
-        this.input = Json.tree(run.inputJson());
         this.events = events;
         this.feed = feed;
     }
@@ -71,7 +71,14 @@ public final class Attempt implements RunContext {
 
     @Override
     public JsonNode input() {
-        return input;
+        JsonNode parsed = input.get();
+        if (parsed != null) {
+            return parsed;
+        }
+        // callers racing on the first read may each parse; all of them get the instance that was set first
+        JsonNode fresh = Json.tree(run.inputJson());
+        JsonNode first = input.compareAndExchange(null, fresh);
+        return first == null ? fresh : first;
     }
 
     @Override

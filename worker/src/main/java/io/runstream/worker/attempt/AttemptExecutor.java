@@ -19,6 +19,7 @@ import io.runstream.task.TaskMessage;
 import io.runstream.trace.RunTracing;
 import io.runstream.trace.Traces;
 import io.runstream.log.RunMdc;
+import io.runstream.metrics.MetersByKey;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.worker.WorkerConfig;
@@ -52,9 +53,12 @@ public class AttemptExecutor {
     private final WorkerConfig config;
     private final ExecutorService virtualThreads;
     private final MeterRegistry metrics;
-    private final Vertx vertx;
     private final ActivityFeed feed;
     private final Tracer tracer;
+    /** Attempts whose {@code status: running} waits for what follows it; null with a delay of 0 (none held). */
+    private final HeldStarts<Attempt> heldStarts;
+    /** {@code runstream.handler.duration} by pipeline and outcome. */
+    private final MetersByKey<TimerKey, Timer> handlerTimers;
     /** Whether spans are exported: with tracing off no span is built here (names and attributes cost per run). */
     private final boolean tracing;
 
@@ -77,7 +81,14 @@ public class AttemptExecutor {
         this.config = config;
         this.virtualThreads = virtualThreads;
         this.metrics = metrics;
-        this.vertx = vertx;
+        this.heldStarts = config.runningEventDelay().isZero() ? null
+                : new HeldStarts<>(vertx, config.runningEventDelay(), Attempt::releaseStart);
+        this.handlerTimers = new MetersByKey<>(key -> Timer.builder("runstream.handler.duration")
+                .tag("pipeline", key.pipeline()).tag("outcome", key.outcome())
+                .description("Time handlers take per attempt").register(metrics));
+    }
+
+    private record TimerKey(String pipeline, String outcome) {
     }
 
     /**
@@ -122,8 +133,7 @@ public class AttemptExecutor {
             }
             handler.end();
             span.setAttribute(OUTCOME, tag(outcome));
-            timing.stop(Timer.builder("runstream.handler.duration").tag("pipeline", run.pipeline())
-                    .tag("outcome", tag(outcome)).description("Time handlers take per attempt").register(metrics));
+            timing.stop(handlerTimers.of(new TimerKey(run.pipeline(), tag(outcome))));
             return outcome;
         });
     }
@@ -150,14 +160,13 @@ public class AttemptExecutor {
      */
     private void announce(Attempt attempt) {
         RunEventWriter events = attempt.events();
-        long delay = config.runningEventDelay().toMillis();
-        if (delay == 0) {
-            events.status(RunStatus.RUNNING.wire());
+        if (heldStarts == null) {
+            events.status(RunStatus.RUNNING);
             attempt.appendToFeed();
             return;
         }
-        events.statusHeld(RunStatus.RUNNING.wire());
-        vertx.setTimer(delay, timer -> attempt.releaseStart());
+        events.statusHeld(RunStatus.RUNNING);
+        heldStarts.hold(attempt);
     }
 
     private Outcome outcome(Attempt attempt, Object value, Throwable failure) {

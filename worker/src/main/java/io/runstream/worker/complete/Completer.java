@@ -9,6 +9,7 @@ import io.runstream.feed.ActivityFeed;
 import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
 import io.runstream.log.RunMdc;
+import io.runstream.metrics.MetersByKey;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.run.RunStore.End;
@@ -46,6 +47,12 @@ public class Completer {
     private final MeterRegistry metrics;
     private final ActivityFeed feed;
 
+    /** {@code runstream.runs.<status>} by status and pipeline, registered once each. */
+    private final MetersByKey<EndKey, Counter> endedCounters;
+
+    private record EndKey(RunStatus status, String pipeline) {
+    }
+
     public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed,
                      RunEventWriters writers, MeterRegistry metrics, ActivityFeed feed) {
         this.feed = feed;
@@ -55,6 +62,9 @@ public class Completer {
         this.delayed = delayed;
         this.writers = writers;
         this.metrics = metrics;
+        this.endedCounters = new MetersByKey<>(key -> Counter.builder("runstream.runs." + key.status().wire())
+                .tag("pipeline", key.pipeline()).description("Runs that ended " + key.status().wire()
+                        + " in this worker").register(metrics));
     }
 
     /** Records {@code outcome} and settles {@code task}, the task that started its attempt. */
@@ -67,20 +77,20 @@ public class Completer {
         Uni<Boolean> settled = switch (outcome) {
             case Outcome.Completed completed -> emitted
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.COMPLETED,
-                            completed.resultJson(), null)), "complete run " + id))
+                            completed.resultJson(), null)), () -> "complete run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.COMPLETED,
                             List.of(RunEvent.result(completed.resultJson())), null));
             case Outcome.FailedFinal failed -> emitted
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.FAILED, null,
-                            failed.error())), "fail run " + id))
+                            failed.error())), () -> "fail run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.FAILED,
                             List.of(RunEvent.error(failed.error(), false)), failed.error()));
             case Outcome.Cancelled cancelled -> emitted
                     .chain(() -> retry.until(writes.end(new End(id, number, RunStatus.CANCELLED, null, null)),
-                            "cancel run " + id))
+                            () -> "cancel run " + id))
                     .chain(applied -> ended(applied, attempt, RunStatus.CANCELLED, List.of(), null));
             case Outcome.FailedRetryable failed -> emitted
-                    .chain(() -> retry.until(store.retry(id, number, failed.error()), "requeue run " + id))
+                    .chain(() -> retry.until(store.retry(id, number, failed.error()), () -> "requeue run " + id))
                     .chain(applied -> applied ? retryLater(attempt, failed) : stale(attempt));
             // the worker stops: the task stays pending, and another worker starts the run over
             case Outcome.Abandoned abandoned -> emitted.replaceWith(false);
@@ -107,14 +117,14 @@ public class Completer {
         Counter.builder("runstream.runs.waited.on.limit").tag("pipeline", message.pipeline())
                 .description("Times a run was held back by its pipeline's concurrency or rate limit").register(metrics)
                 .increment();
-        return retry.until(delayed.deferOnLimit(lane, message, wait), "hold back run " + message.runId())
+        return retry.until(delayed.deferOnLimit(lane, message, wait), () -> "hold back run " + message.runId())
                 .chain(() -> ack(task));
     }
 
     /** A task delivered too often without an outcome: its run fails, the entry goes to the dead letters. */
     public Uni<Void> poison(Message<?> task, TaskMessage message, String error) {
         UUID id = message.runId();
-        return retry.until(store.poison(id, error), "fail run " + id)
+        return retry.until(store.poison(id, error), () -> "fail run " + id)
                 .chain(poisoned -> poisoned.map(run -> writeEnd(writers.of(id, 0), RunStatus.FAILED,
                                 List.of(RunEvent.error(error, false)), feed.xadds(List.of(withError(FeedEvent.of(
                                         FeedEventType.FAILED, id, run.tenant(), message.pipeline(), run.queue(),
@@ -135,7 +145,7 @@ public class Completer {
     private Uni<Boolean> retryLater(Attempt attempt, Outcome.FailedRetryable failed) {
         RunEventWriter events = attempt.events();
         events.error(failed.error());
-        events.status(RunStatus.QUEUED.wire());
+        events.status(RunStatus.QUEUED);
         attempt.appendToFeed(attempt.feedEvent(FeedEventType.RETRIED)
                 .with(d -> d.put("error", failed.error()).put("delayMs", failed.delay().toMillis())));
         Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
@@ -143,7 +153,7 @@ public class Completer {
         TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline(), null, attempt.taskTraceparent());
         return events.flush()
                 .chain(() -> retry.until(delayed.schedule(attempt.lane(), task, failed.delay()),
-                        "schedule the retry of run " + attempt.runId()))
+                        () -> "schedule the retry of run " + attempt.runId()))
                 .replaceWith(true);
     }
 
@@ -153,8 +163,7 @@ public class Completer {
         if (!applied) {
             return stale(attempt);
         }
-        Counter.builder("runstream.runs." + status.wire()).tag("pipeline", attempt.pipeline())
-                .description("Runs that ended " + status.wire() + " in this worker").register(metrics).increment();
+        endedCounters.of(new EndKey(status, attempt.pipeline())).increment();
         return writeEnd(attempt.events(), status, outcome,
                 attempt.endOfFeed(withError(attempt.feedEvent(FeedEventType.ended(status)), error)))
                 .replaceWith(true);
@@ -167,12 +176,12 @@ public class Completer {
     /** Writes the run's last events and, in the same round trip, its last activity feed entries {@code feed}. */
     private Uni<Void> writeEnd(RunEventWriter events, RunStatus status, List<RunEvent> outcome, List<Request> feed) {
         return retry.until(events.writeEnd(outcome, status, writers.ttl(), feed),
-                "write the end of run " + events.runId()).replaceWithVoid();
+                () -> "write the end of run " + events.runId()).replaceWithVoid();
     }
 
     /** Writes the end of an ended run's events from PostgreSQL, unless its stream already has it. */
     private Uni<Void> repairEnd(UUID id) {
-        return retry.until(store.ended(id), "read run " + id).chain(ended -> {
+        return retry.until(store.ended(id), () -> "read run " + id).chain(ended -> {
             if (ended.isEmpty()) {
                 return Uni.createFrom().voidItem();
             }
@@ -186,7 +195,7 @@ public class Completer {
             List<Request> fed = feed.xadds(List.of(withError(FeedEvent.of(FeedEventType.ended(run.status()), id,
                     run.tenant(), run.pipeline(), run.queue(), run.attempt()), run.error())));
             return retry.until(writers.of(id, run.attempt()).writeEnd(outcome, run.status(), writers.ttl(), fed),
-                            "write the end of run " + id)
+                            () -> "write the end of run " + id)
                     .invoke(written -> {
                         if (written) {
                             RunMdc.log(id, run.attempt(), run.pipeline(), run.queue(),

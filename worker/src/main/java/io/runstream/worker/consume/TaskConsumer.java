@@ -119,7 +119,7 @@ public class TaskConsumer {
     /** Starts the run of a task that passed its pipeline's limits, and runs its attempt; gives the lease back after. */
     private Uni<Settlement> start(Message<String> message, TaskMessage task, IncomingRedisStreamMetadata entry,
                                   Lane lane, PipelineLimits.Permit permit) {
-        return retry.until(writes.start(task.runId(), task.startEntry(entry.id())), "start run " + task.runId())
+        return retry.until(writes.start(task.runId(), task.startEntry(entry.id())), () -> "start run " + task.runId())
                 .chain(started -> started.isPresent()
                         ? executor.execute(started.get(), lane, task, entry.id()).map(outcome -> new Settlement(task,
                                 () -> completer.complete(message, outcome)

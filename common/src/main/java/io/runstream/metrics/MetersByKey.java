@@ -1,0 +1,29 @@
+package io.runstream.metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Meters of one name told apart by a small key (a pipeline, an outcome), registered once per key and then found
+ * in a map: registering a meter with Micrometer on every run builds its id and tags and looks them up each time.
+ *
+ * @param <K> the key (a string or a record of its tags' values)
+ * @param <M> the meter
+ */
+public final class MetersByKey<K, M> {
+
+    private final Map<K, M> meters = new ConcurrentHashMap<>();
+    private final Function<K, M> register;
+
+    /** @param register registers the meter of a key with the registry; called once per key */
+    public MetersByKey(Function<K, M> register) {
+        this.register = register;
+    }
+
+    /** The meter of {@code key}, registered on first use. */
+    public M of(K key) {
+        M meter = meters.get(key);
+        return meter != null ? meter : meters.computeIfAbsent(key, register);
+    }
+}
