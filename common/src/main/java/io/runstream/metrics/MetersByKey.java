@@ -8,7 +8,7 @@ import java.util.function.Function;
  * Meters of one name told apart by a small key (a pipeline, an outcome), registered once per key and then found
  * in a map: registering a meter with Micrometer on every run builds its id and tags and looks them up each time.
  *
- * @param <K> the key (a string or a record of its tags' values)
+ * @param <K> the key (a string, or {@link TagValues}: not a record, whose hash a native image computes by reflection)
  * @param <M> the meter
  */
 public final class MetersByKey<K, M> {

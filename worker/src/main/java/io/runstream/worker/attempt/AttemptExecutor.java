@@ -20,6 +20,7 @@ import io.runstream.trace.RunTracing;
 import io.runstream.trace.Traces;
 import io.runstream.log.RunMdc;
 import io.runstream.metrics.MetersByKey;
+import io.runstream.metrics.TagValues;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.worker.WorkerConfig;
@@ -57,8 +58,8 @@ public class AttemptExecutor {
     private final Tracer tracer;
     /** Attempts whose {@code status: running} waits for what follows it; null with a delay of 0 (none held). */
     private final HeldStarts<Attempt> heldStarts;
-    /** {@code runstream.handler.duration} by pipeline and outcome. */
-    private final MetersByKey<TimerKey, Timer> handlerTimers;
+    /** {@code runstream.handler.duration} by pipeline and outcome (its two tags). */
+    private final MetersByKey<TagValues, Timer> handlerTimers;
     /** Whether spans are exported: with tracing off no span is built here (names and attributes cost per run). */
     private final boolean tracing;
 
@@ -84,12 +85,10 @@ public class AttemptExecutor {
         this.heldStarts = config.runningEventDelay().isZero() ? null
                 : new HeldStarts<>(vertx, config.runningEventDelay(), Attempt::releaseStart);
         this.handlerTimers = new MetersByKey<>(key -> Timer.builder("runstream.handler.duration")
-                .tag("pipeline", key.pipeline()).tag("outcome", key.outcome())
+                .tag("pipeline", key.first()).tag("outcome", key.second())
                 .description("Time handlers take per attempt").register(metrics));
     }
 
-    private record TimerKey(String pipeline, String outcome) {
-    }
 
     /**
      * Runs the handler of the started attempt {@code run}, whose task {@code task} came from {@code lane} as entry
@@ -133,7 +132,7 @@ public class AttemptExecutor {
             }
             handler.end();
             span.setAttribute(OUTCOME, tag(outcome));
-            timing.stop(handlerTimers.of(new TimerKey(run.pipeline(), tag(outcome))));
+            timing.stop(handlerTimers.of(new TagValues(run.pipeline(), tag(outcome))));
             return outcome;
         });
     }

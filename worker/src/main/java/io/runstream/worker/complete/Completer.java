@@ -10,6 +10,7 @@ import io.runstream.feed.FeedEvent;
 import io.runstream.feed.FeedEventType;
 import io.runstream.log.RunMdc;
 import io.runstream.metrics.MetersByKey;
+import io.runstream.metrics.TagValues;
 import io.runstream.run.RunStatus;
 import io.runstream.run.RunStore;
 import io.runstream.run.RunStore.End;
@@ -47,11 +48,8 @@ public class Completer {
     private final MeterRegistry metrics;
     private final ActivityFeed feed;
 
-    /** {@code runstream.runs.<status>} by status and pipeline, registered once each. */
-    private final MetersByKey<EndKey, Counter> endedCounters;
-
-    private record EndKey(RunStatus status, String pipeline) {
-    }
+    /** {@code runstream.runs.<status>} by status and pipeline (status wire name, pipeline), registered once each. */
+    private final MetersByKey<TagValues, Counter> endedCounters;
 
     public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed,
                      RunEventWriters writers, MeterRegistry metrics, ActivityFeed feed) {
@@ -62,8 +60,8 @@ public class Completer {
         this.delayed = delayed;
         this.writers = writers;
         this.metrics = metrics;
-        this.endedCounters = new MetersByKey<>(key -> Counter.builder("runstream.runs." + key.status().wire())
-                .tag("pipeline", key.pipeline()).description("Runs that ended " + key.status().wire()
+        this.endedCounters = new MetersByKey<>(key -> Counter.builder("runstream.runs." + key.first())
+                .tag("pipeline", key.second()).description("Runs that ended " + key.first()
                         + " in this worker").register(metrics));
     }
 
@@ -163,7 +161,7 @@ public class Completer {
         if (!applied) {
             return stale(attempt);
         }
-        endedCounters.of(new EndKey(status, attempt.pipeline())).increment();
+        endedCounters.of(new TagValues(status.wire(), attempt.pipeline())).increment();
         return writeEnd(attempt.events(), status, outcome,
                 attempt.endOfFeed(withError(attempt.feedEvent(FeedEventType.ended(status)), error)))
                 .replaceWith(true);
