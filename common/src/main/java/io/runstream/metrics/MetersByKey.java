@@ -16,14 +16,22 @@ public final class MetersByKey<K, M> {
     private final Map<K, M> meters = new ConcurrentHashMap<>();
     private final Function<K, M> register;
 
-    /** @param register registers the meter of a key with the registry; called once per key */
+    /** @param register registers the meter of a key with the registry (idempotent, as a registry's is) */
     public MetersByKey(Function<K, M> register) {
         this.register = register;
     }
 
-    /** The meter of {@code key}, registered on first use. */
+    /**
+     * The meter of {@code key}, registered on first use. Registering runs outside the map's locks: callers racing on
+     * a new key may each register, and a registry answers the same meter for the same name and tags.
+     */
     public M of(K key) {
         M meter = meters.get(key);
-        return meter != null ? meter : meters.computeIfAbsent(key, register);
+        if (meter != null) {
+            return meter;
+        }
+        M registered = register.apply(key);
+        M first = meters.putIfAbsent(key, registered);
+        return first != null ? first : registered;
     }
 }

@@ -31,6 +31,27 @@ class MetersByKeyTest {
     }
 
     @Test
+    void callersRacingOnANewKeyAllCountOnTheSameMeter() throws Exception {
+        int threads = 8;
+        Thread[] racing = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            racing[t] = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 1_000; i++) {
+                    counters.of(new TagValues("completed", "p" + (i % 10))).increment();
+                }
+            });
+        }
+        for (Thread t : racing) {
+            t.join(10_000);
+        }
+
+        for (int p = 0; p < 10; p++) {
+            assertThat(registry.get("runs.completed").tag("pipeline", "p" + p).counter().count())
+                    .isEqualTo(threads * 100.0);
+        }
+    }
+
+    @Test
     void tagValuesAreEqualByTheirValuesInOrder() {
         assertThat(new TagValues("a", "b")).isEqualTo(new TagValues("a", "b"))
                 .hasSameHashCodeAs(new TagValues("a", "b"))
