@@ -89,7 +89,6 @@ public class AttemptExecutor {
                 .description("Time handlers take per attempt").register(metrics));
     }
 
-
     /**
      * Runs the handler of the started attempt {@code run}, whose task {@code task} came from {@code lane} as entry
      * {@code entryId}; never fails. Its spans join the submit's trace ({@link TaskMessage#traceparent}): the time the
@@ -131,8 +130,9 @@ public class AttemptExecutor {
                 handler.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
             }
             handler.end();
-            span.setAttribute(OUTCOME, tag(outcome));
-            timing.stop(handlerTimers.of(new TagValues(run.pipeline(), tag(outcome))));
+            String tag = tag(outcome);
+            span.setAttribute(OUTCOME, tag);
+            timing.stop(handlerTimers.of(new TagValues(run.pipeline(), tag)));
             return outcome;
         });
     }

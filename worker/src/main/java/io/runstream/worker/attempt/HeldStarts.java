@@ -20,10 +20,10 @@ import java.util.function.Consumer;
  * thus never released later than its delay (and at most a quarter of it sooner); releasing one whose run already ended
  * does nothing. Idle, no timer is armed.
  *
- * @param <T> what is held ({@link Attempt}; anything in tests)
- *
  * <p>The due attempts are taken off the queue and the timer re-armed before any is released: releasing runs the
  * attempt's writes, which must not run while this state is half-way.
+ *
+ * @param <T> what is held ({@link Attempt}; anything in tests)
  */
 final class HeldStarts<T> {
 

@@ -45,11 +45,14 @@ public class Completer {
     private final StoreRetry retry;
     private final DelayedTasks delayed;
     private final RunEventWriters writers;
-    private final MeterRegistry metrics;
     private final ActivityFeed feed;
 
     /** {@code runstream.runs.<status>} by status and pipeline (status wire name, pipeline), registered once each. */
     private final MetersByKey<TagValues, Counter> endedCounters;
+    /** {@code runstream.runs.waited.on.limit} by pipeline. */
+    private final MetersByKey<String, Counter> waitedOnLimit;
+    /** {@code runstream.runs.retried} by pipeline. */
+    private final MetersByKey<String, Counter> retried;
 
     public Completer(RunStore store, RunWrites writes, StoreRetry retry, DelayedTasks delayed,
                      RunEventWriters writers, MeterRegistry metrics, ActivityFeed feed) {
@@ -59,10 +62,15 @@ public class Completer {
         this.retry = retry;
         this.delayed = delayed;
         this.writers = writers;
-        this.metrics = metrics;
         this.endedCounters = new MetersByKey<>(key -> Counter.builder("runstream.runs." + key.first())
                 .tag("pipeline", key.second()).description("Runs that ended " + key.first()
                         + " in this worker").register(metrics));
+        this.waitedOnLimit = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.waited.on.limit")
+                .tag("pipeline", pipeline)
+                .description("Times a run was held back by its pipeline's concurrency or rate limit")
+                .register(metrics));
+        this.retried = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.retried").tag("pipeline", pipeline)
+                .description("Failed attempts sent back to the queue for a retry").register(metrics));
     }
 
     /** Records {@code outcome} and settles {@code task}, the task that started its attempt. */
@@ -112,9 +120,7 @@ public class Completer {
      * {@code wait}, counted as waiting on a limit, and its entry is acknowledged. The run stays queued.
      */
     public Uni<Void> waitOnLimit(Message<?> task, TaskMessage message, Lane lane, Duration wait) {
-        Counter.builder("runstream.runs.waited.on.limit").tag("pipeline", message.pipeline())
-                .description("Times a run was held back by its pipeline's concurrency or rate limit").register(metrics)
-                .increment();
+        waitedOnLimit.of(message.pipeline()).increment();
         return retry.until(delayed.deferOnLimit(lane, message, wait), () -> "hold back run " + message.runId())
                 .chain(() -> ack(task));
     }
@@ -146,8 +152,7 @@ public class Completer {
         events.status(RunStatus.QUEUED);
         attempt.appendToFeed(attempt.feedEvent(FeedEventType.RETRIED)
                 .with(d -> d.put("error", failed.error()).put("delayMs", failed.delay().toMillis())));
-        Counter.builder("runstream.runs.retried").tag("pipeline", attempt.pipeline())
-                .description("Failed attempts sent back to the queue for a retry").register(metrics).increment();
+        retried.of(attempt.pipeline()).increment();
         TaskMessage task = new TaskMessage(attempt.runId(), attempt.pipeline(), null, attempt.taskTraceparent());
         return events.flush()
                 .chain(() -> retry.until(delayed.schedule(attempt.lane(), task, failed.delay()),
