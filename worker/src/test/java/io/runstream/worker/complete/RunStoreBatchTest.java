@@ -13,6 +13,9 @@ import io.runstream.run.RunStore.Start;
 import io.runstream.run.RunStore.StartedRun;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -201,22 +204,22 @@ class RunStoreBatchTest {
     }
 
     /** EXPLAIN ANALYZE's text of {@code statement} on connection {@code c}. */
-    private static Uni<String> explain(io.vertx.mutiny.sqlclient.SqlConnection c, String statement) {
-        return c.query("EXPLAIN (ANALYZE) " + statement).execute().map(rows -> {
-            StringBuilder text = new StringBuilder();
-            rows.forEach(row -> text.append(row.getString(0)).append('\n'));
-            return text.toString();
-        });
+    private static Uni<String> explain(SqlConnection c, String statement) {
+        return c.query("EXPLAIN (ANALYZE) " + statement).execute().map(RunStoreBatchTest::text);
+    }
+
+    /** The lines of a plan, as EXPLAIN returns them (one a row). */
+    private static String text(RowSet<Row> plan) {
+        StringBuilder text = new StringBuilder();
+        plan.forEach(row -> text.append(row.getString(0)).append('\n'));
+        return text.toString();
     }
 
     /** EXPLAIN ANALYZE's text for {@code sql} with these values (run in a transaction that is rolled back). */
     private String plan(String sql, Tuple values) {
         return await(pool.withTransaction(connection -> connection.preparedQuery("EXPLAIN (ANALYZE) " + sql)
-                .execute(values).onItem().transformToUni(rows -> {
-                    StringBuilder text = new StringBuilder();
-                    rows.forEach(row -> text.append(row.getString(0)).append('\n'));
-                    return Uni.createFrom().<String>failure(new PlanOnly(text.toString()));
-                })).onFailure(PlanOnly.class).recoverWithItem(Throwable::getMessage));
+                .execute(values).onItem().transformToUni(rows -> Uni.createFrom().<String>failure(
+                        new PlanOnly(text(rows))))).onFailure(PlanOnly.class).recoverWithItem(Throwable::getMessage));
     }
 
     /**
