@@ -1,5 +1,8 @@
 package io.runstream.metrics;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -15,6 +18,13 @@ public final class MetersByKey<K, M> {
 
     private final Map<K, M> meters = new ConcurrentHashMap<>();
     private final Function<K, M> register;
+
+    /** Counters named {@code name} with this description, one a pipeline (tag {@code pipeline}). */
+    public static MetersByKey<String, Counter> countersByPipeline(MeterRegistry registry, String name,
+                                                                  String description) {
+        return new MetersByKey<>(pipeline -> Counter.builder(name).tag("pipeline", pipeline).description(description)
+                .register(registry));
+    }
 
     /** @param register registers the meter of a key with the registry (idempotent, as a registry's is) */
     public MetersByKey(Function<K, M> register) {

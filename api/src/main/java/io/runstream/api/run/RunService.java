@@ -91,8 +91,7 @@ public class RunService {
         this.newRuns = newRuns;
         this.dispatcher = dispatcher;
         this.keys = config.keys();
-        this.submitted = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.submitted")
-                .tag("pipeline", pipeline).description("Runs accepted by the api").register(metrics));
+        this.submitted = MetersByKey.countersByPipeline(metrics, "runstream.runs.submitted", "Runs accepted by the api");
         this.redis = redis;
     }
 

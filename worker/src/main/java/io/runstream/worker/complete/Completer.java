@@ -65,12 +65,10 @@ public class Completer {
         this.endedCounters = new MetersByKey<>(key -> Counter.builder("runstream.runs." + key.first())
                 .tag("pipeline", key.second()).description("Runs that ended " + key.first()
                         + " in this worker").register(metrics));
-        this.waitedOnLimit = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.waited.on.limit")
-                .tag("pipeline", pipeline)
-                .description("Times a run was held back by its pipeline's concurrency or rate limit")
-                .register(metrics));
-        this.retried = new MetersByKey<>(pipeline -> Counter.builder("runstream.runs.retried").tag("pipeline", pipeline)
-                .description("Failed attempts sent back to the queue for a retry").register(metrics));
+        this.waitedOnLimit = MetersByKey.countersByPipeline(metrics, "runstream.runs.waited.on.limit",
+                "Times a run was held back by its pipeline's concurrency or rate limit");
+        this.retried = MetersByKey.countersByPipeline(metrics, "runstream.runs.retried",
+                "Failed attempts sent back to the queue for a retry");
     }
 
     /** Records {@code outcome} and settles {@code task}, the task that started its attempt. */

@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -162,7 +163,7 @@ class RunStoreBatchTest {
         String newRuns = "INSERT INTO runs (id, pipeline, queue, status, input, attempt, created_at, updated_at) "
                 + "SELECT gen_random_uuid(), 'batch-test', 'batch-test', 'queued', '{}', 0, now(), now() "
                 + "FROM generate_series(1, $1)";
-        String plans = await(pool.withTransaction(c -> c.query(
+        String plans = rolledBack(c -> c.query(
                         "CREATE TEMP TABLE runs (LIKE public.runs INCLUDING ALL) ON COMMIT DROP").execute()
                 .chain(() -> c.preparedQuery(newRuns).execute(Tuple.of(30)))
                 .chain(() -> c.query("ANALYZE runs").execute())
@@ -188,9 +189,7 @@ class RunStoreBatchTest {
                                     .map(end -> start + "\n" + end));
                 })
                 .call(() -> c.query("DEALLOCATE plan_test_start").execute())
-                .call(() -> c.query("DEALLOCATE plan_test_end").execute())
-                .chain(text -> Uni.createFrom().<String>failure(new PlanOnly(text))))
-                .onFailure(PlanOnly.class).recoverWithItem(Throwable::getMessage));
+                .call(() -> c.query("DEALLOCATE plan_test_end").execute()));
 
         String[] both = plans.split("\n(?=Update on runs)");
         assertThat(both).as("two plans in %s", plans).hasSize(2);
@@ -217,9 +216,15 @@ class RunStoreBatchTest {
 
     /** EXPLAIN ANALYZE's text for {@code sql} with these values (run in a transaction that is rolled back). */
     private String plan(String sql, Tuple values) {
-        return await(pool.withTransaction(connection -> connection.preparedQuery("EXPLAIN (ANALYZE) " + sql)
-                .execute(values).onItem().transformToUni(rows -> Uni.createFrom().<String>failure(
-                        new PlanOnly(text(rows))))).onFailure(PlanOnly.class).recoverWithItem(Throwable::getMessage));
+        return rolledBack(c -> c.preparedQuery("EXPLAIN (ANALYZE) " + sql).execute(values)
+                .map(RunStoreBatchTest::text));
+    }
+
+    /** What {@code work} answers, in a transaction that is then rolled back, so EXPLAIN ANALYZE changes nothing. */
+    private String rolledBack(Function<SqlConnection, Uni<String>> work) {
+        return await(pool.withTransaction(c -> work.apply(c)
+                        .chain(text -> Uni.createFrom().<String>failure(new PlanOnly(text))))
+                .onFailure(PlanOnly.class).recoverWithItem(Throwable::getMessage));
     }
 
     /**
@@ -248,7 +253,7 @@ class RunStoreBatchTest {
         return read;
     }
 
-    /** Ends {@link #plan}'s transaction by failing it, so EXPLAIN ANALYZE changes nothing. */
+    /** Ends {@link #rolledBack}'s transaction by failing it, carrying what it answered. */
     private static final class PlanOnly extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
