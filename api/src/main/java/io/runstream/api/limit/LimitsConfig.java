@@ -39,9 +39,9 @@ public interface LimitsConfig {
     int sseConnectionsPerClient();
 
     /**
-     * Runs a tenant may have queued or running at once, across replicas (counted in PostgreSQL each second, so it may
-     * be passed by up to a second's submissions of the other replicas); a submit over it is answered 429 and records
-     * nothing. Default is 1000000.
+     * Runs a tenant may have queued or running at once, across replicas (counted in PostgreSQL each second, or twenty
+     * times as long as the last count took, so it may be passed by up to one interval's submissions of the other
+     * replicas); a submit over it is answered 429 and records nothing. Default is 1000000.
      */
     @WithDefault("1000000")
     int runsInFlight();

@@ -19,7 +19,11 @@ import java.util.Collections;
 public class NewRuns {
 
     private static final int BATCH = 256;
-    private static final int IN_FLIGHT = 4;
+    /**
+     * One INSERT at a time: concurrent submits then share fewer, larger statements (64 concurrent single submits:
+     * ~5 runs a statement with 4 in flight; PostgreSQL's CPU a run 0.30 -> 0.21 ms with 1, docs/benchmarks.md).
+     */
+    private static final int IN_FLIGHT = 1;
 
     private final Batcher<NewRun, Long> inserts;
 

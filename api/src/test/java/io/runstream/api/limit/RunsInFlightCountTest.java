@@ -5,6 +5,9 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.runstream.api.ApiFixture;
 import io.runstream.local.RunstreamTestResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +33,9 @@ class RunsInFlightCountTest {
     @Inject
     ApiFixture fixture;
 
+    @Inject
+    Pool pool;
+
     @Test
     void aRunCommittedBeforeTheCountIsCountedOnce() {
         inFlight.admit("first-count", 1); // the first count: asked at once
@@ -42,5 +48,43 @@ class RunsInFlightCountTest {
         inFlight.admit("counted", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.recounts() > before);
         assertThat(inFlight.inFlight("counted")).as("runs of the tenant taken as in flight").isEqualTo(1);
+    }
+
+    /**
+     * The count reads every run queued or running, so a large backlog makes it dear; counting once a second whatever
+     * it cost kept PostgreSQL busy counting in proportion to the backlog. A count that took a second is followed by
+     * none for twenty: here the count waits a second for a lock on {@code runs}, and the admissions of the next three
+     * seconds ask for no other.
+     */
+    @Test
+    void aCountThatTookLongIsNotAskedForAgainSoon() {
+        inFlight.admit("slow-count", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.recounts() >= 1);
+        SqlConnection connection = pool.getConnection().await().indefinitely();
+        try {
+            Transaction lock = connection.begin().await().indefinitely();
+            connection.query("LOCK TABLE runs IN ACCESS EXCLUSIVE MODE").execute().await().indefinitely();
+            long before = inFlight.recounts();
+            // past the last count's second: this admission asks for the next, which waits for the lock
+            await().pollDelay(Duration.ofMillis(1100)).atMost(Duration.ofSeconds(2)).until(() -> true);
+            inFlight.admit("slow-count", 1);
+            await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> true);
+            lock.commit().await().indefinitely();
+            await().atMost(Duration.ofSeconds(5)).until(() -> inFlight.recounts() > before);
+        } finally {
+            connection.close().await().indefinitely();
+        }
+        long afterSlowOne = inFlight.recounts();
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    inFlight.admit("slow-count", 1);
+                    return inFlight.recounts() == afterSlowOne;
+                });
+    }
+
+    @Test
+    void theIntervalIsASecondOrTwentyTimesTheLastCount() {
+        assertThat(RunsInFlight.recountAfter(Duration.ofMillis(5).toNanos())).isEqualTo(Duration.ofSeconds(1).toNanos());
+        assertThat(RunsInFlight.recountAfter(Duration.ofMillis(400).toNanos())).isEqualTo(Duration.ofSeconds(8).toNanos());
     }
 }
