@@ -20,11 +20,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-80000}
 seconds=${PERF_SECONDS:-8}
 command -v perf >/dev/null || { echo "native-profile: no perf (apt-get install linux-perf)" >&2; exit 1; }
+declare -A runner
 for app in api worker; do
-  runner=$(ls "$app"/target/runstream-"$app"-*-runner 2>/dev/null | head -1)
-  [ -n "$runner" ] || { echo "native-profile: no native $app: build it as above" >&2; exit 1; }
-  [ "$(nm "$runner" 2>/dev/null | wc -l)" -gt 1000 ] || { echo "native-profile: $runner has no symbols: build it as above" >&2; exit 1; }
+  runner[$app]=$(ls "$app"/target/runstream-"$app"-*-runner 2>/dev/null | head -1)
+  [ -n "${runner[$app]}" ] || { echo "native-profile: no native $app: build it as above" >&2; exit 1; }
+  [ "$(nm "${runner[$app]}" 2>/dev/null | wc -l)" -gt 1000 ] || { echo "native-profile: ${runner[$app]} has no symbols: build it as above" >&2; exit 1; }
 done
+warmup=1000 # the bench's warm-up runs before each phase's measured ones
 min_java=21
 . .mvn/find-jdk.sh
 out=$(mktemp -d /tmp/native-profile.XXXXXX)
@@ -34,7 +36,7 @@ before=$(databases)
 "$runstream_jdk/bin/java" -Dbench.noop.runs="$runs" -Drunstream.home="$PWD" -Drunstream.native=api,worker \
   -jar bench/target/runstream-bench-*.jar noop-throughput > "$out/bench.log" 2>&1 &
 bench=$!
-trap 'kill $bench 2>/dev/null || true' EXIT
+trap 'kill $bench 2>/dev/null || true; rm -rf "$out"' EXIT
 # a phase's measurement is under way once its database (new since the start) holds the warm-up and 2,000 more
 measuring() {
   local db n
@@ -42,7 +44,7 @@ measuring() {
     db=$(comm -13 <(echo "$before" | sort) <(databases | sort) | grep -vxF -f <(printf '%s\n' "${seen[@]:-none}") | tail -1 || true)
     if [ -n "$db" ]; then
       n=$("${psql[@]}" -d "$db" -c 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)
-      if [ "${n:-0}" -gt 3000 ]; then seen+=("$db"); return 0; fi
+      if [ "${n:-0}" -gt $((warmup + 2000)) ]; then seen+=("$db"); return 0; fi
     fi
     sleep 0.3
   done
@@ -52,21 +54,20 @@ seen=()
 for phase in bulk single64; do
   measuring || { echo "native-profile: the bench ended before its $phase phase" >&2; cat "$out/bench.log" >&2; exit 1; }
   perf record -a -F 999 -o "$out/$phase.data" -- sleep "$seconds" 2>/dev/null
-  # runs of the phase (its 1,000 warm-up runs and the measured ones) not ended yet
-  left=$("${psql[@]}" -d "${seen[-1]}" -c "SELECT $runs + 1000 - count(*) FROM runs WHERE status IN ('completed', 'failed')" 2>/dev/null || echo gone)
+  # runs of the phase (its warm-up runs and the measured ones) not ended yet
+  left=$("${psql[@]}" -d "${seen[-1]}" -c "SELECT $runs + $warmup - count(*) FROM runs WHERE status IN ('completed', 'failed')" 2>/dev/null || echo gone)
   [ "$left" != 0 ] && [ "$left" != gone ] || echo "native-profile: the $phase phase ended within the window: its shares count the time after it (give more runs)" >&2
 done
 wait $bench
-trap - EXIT
 grep '^system=runstream path=http' "$out/bench.log"
+find . -path '*/src/main/java/*.java' -printf '%f\n' | sed 's/\.java$//' > "$out/ours"
 for phase in bulk single64; do
   echo "== $phase"
   perf report -i "$out/$phase.data" --sort pid,dso --stdio 2>/dev/null > "$out/$phase.pids"
   for app in api worker; do
-    perf report -i "$out/$phase.data" --dsos "$(basename "$(ls "$app"/target/runstream-"$app"-*-runner)")" --sort sym \
+    perf report -i "$out/$phase.data" --dsos "$(basename "${runner[$app]}")" --sort sym \
       --stdio 2>/dev/null > "$out/$phase.$app"
   done
-  find . -path '*/src/main/java/*.java' -printf '%f\n' | sed 's/\.java$//' > "$out/ours"
   python3 - "$out" "$phase" <<'EOF'
 import collections, re, sys
 out, phase = sys.argv[1], sys.argv[2]
@@ -80,8 +81,8 @@ for p, pid, comm, _ in rows:
 print('machine:', ', '.join(f'{k} {v:.1f} %' for k, v in share.most_common()))
 layers = [
     ('garbage collection', r'GreyToBlack|RememberedSet|GCImpl|CardTable|HeapChunk|ThreadLocalAllocation|Generation$|ReferenceObjectProcessing'),
-    ('Redis client', r'^(RequestImpl|RESPParser|RESPEncoder|ReadableBuffer|RedisStandaloneConnection|CommandImpl|ArrayQueue|BaseRedisClient|\w+Type|Multi)$'),
     ('PostgreSQL client', r'^(Pg\w*|DataTypeCodec|Row\w*|\w*Tuple|SocketConnectionBase|SqlClient\w*|\w*Pool\w*|Prepared\w*|ExtendedQuery\w*|QueryResult\w*|CommandBase|DataType)$'),
+    ('Redis client', r'^(RequestImpl|RESPParser|RESPEncoder|ReadableBuffer|RedisStandaloneConnection|CommandImpl|ArrayQueue|BaseRedisClient|\w+Type|Multi)$'),
     ('byte buffers and I/O (Netty, Vert.x)', r'ByteBuf|Buffer|MemoryUtil|Arraycopy|ReferenceCount|PlatformDependent|Recycler|PoolThreadCache|PoolArena|AsciiString|FastThreadLocal|ChannelHandlerContext|ChannelPipeline|NioEventLoop|EventExecutor|SocketChannel|NioChannel|IOUtil|Selector|Promise|Mpsc|Dispatcher|VertxHandler|ConnectionBase|NetSocket|Context(Impl|Internal)?$|VertxImpl|Future'),
     ('Mutiny', r'^(Uni|Multi|Abstract(Uni|Multi))|Processor|Subscriber|Subscription|Emitter|^iOn|^rmToUni|^temTransform|^tionStage'),
     ('JDK collections and concurrency', r'^(Concurrent\w*|CompletableFuture|ArrayList|HashMap|LinkedHashMap|TreeMap|ArrayDeque|Collections|Arrays|ImmutableCollections|HashSet|Objects|Atomic\w*|dUpdater\S*|ReentrantLock\S*|AbstractQueuedSynchronizer\S*|LockSupport|MultiThreadedMonitorSupport|JavaMonitor|Optional|ArrayUtil|Unsafe|SVMIntrinsicStubsGen|StackOverflowCheckImpl|SubstrateObjectCloneSnippets|Util_java_lang_invoke_MethodHandle|SubstrateMethodAccessor|DirectMethodHandle)|Itr$|Iterator'),
@@ -109,4 +110,3 @@ for app in ('api', 'worker'):
     print(f'{app}, top classes:', ', '.join(f'{k} {v * 100 / total:.1f}' for k, v in by_class.most_common(15)))
 EOF
 done
-rm -rf "$out"
