@@ -5,6 +5,8 @@ import io.runstream.local.AppProcesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +22,12 @@ import static org.awaitility.Awaitility.await;
  * Schedules with the packaged apps: two api replicas make exactly one run per tick, also when one of them dies;
  * ticks missed while no api ran make runs as each catch-up policy says; and the changes of daylight saving time,
  * reached by shifting the ticker's clock, tick as docs/scheduling.md says.
+ *
+ * <p>It mostly waits on clocks (ticks, an api kept down on purpose), so it runs beside the other classes, which run
+ * one after another (junit-platform.properties): the only class that does, so that at most two run at once. What
+ * it checks depends on clocks, not on how fast a busy machine is: each wait leaves tens of seconds of slack.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class SchedulesEndToEndTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -33,7 +40,11 @@ class SchedulesEndToEndTest {
         AppProcesses.stopAndClose(apps);
     }
 
-    /** Also with the native api (cron-utils and the ticker compiled ahead of time); the slower two on the JVM only. */
+    /**
+     * Also with the native api (cron-utils and the ticker compiled ahead of time); the slower two on the JVM only.
+     * Catch-up {@code all}, so that a tick made late on a busy machine is still made: what is checked is that each
+     * is made once, by one replica, and none is lost when one dies.
+     */
     @Test
     @Tag(AppProcesses.NATIVE_TAG)
     void twoApiReplicasMakeExactlyOneRunPerTickAndLoseNoneWhenOneDies() throws Exception {
@@ -41,7 +52,7 @@ class SchedulesEndToEndTest {
         apps.startApiReplica(Map.of());
         RunstreamClient client = new RunstreamClient(apps);
         create(client, "{\"name\":\"every-second\",\"pipeline\":\"echo\",\"cron\":\"* * * * * *\","
-                + "\"overlap\":\"allow\",\"input\":{\"tick\":true}}");
+                + "\"overlap\":\"allow\",\"catchUp\":\"all\",\"input\":{\"tick\":true}}");
         await().atMost(WAIT).until(() -> ticks(client, "every-second").size() >= 6);
         apps.killApiReplicas();
         int before = ticks(client, "every-second").size();

@@ -95,12 +95,13 @@ class WorkerCrashEndToEndTest {
 
     @Test
     void aStoppingWorkerKeepsItsRunsClaimedThroughItsGrace() throws Exception {
-        replaceFirstWorker(with(FAST_RECLAIM, "RUNSTREAM_WORKER_SHUTDOWN_GRACE", "25s"));
-        String run = submitRunning("{\"ms\":20000}");
+        replaceFirstWorker(with(FAST_RECLAIM, "RUNSTREAM_WORKER_SHUTDOWN_GRACE", "12s"));
+        String run = submitRunning("{\"ms\":8000}");
         apps.startWorker(FAST_RECLAIM);
         assertThat(client.status(run)).as("still running when its worker is stopped").isEqualTo("running");
 
-        // the run outlasts the visibility timeout (2 s) while its worker stops: nobody else may take it meanwhile
+        // the run outlasts the visibility timeout (2 s) several times over while its worker stops: nobody else may
+        // take it meanwhile
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> terminate(0));
         assertThat(exit.get(30, TimeUnit.SECONDS)).isIn(0, 143);
         JsonNode finished = client.run(run);
