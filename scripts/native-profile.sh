@@ -13,8 +13,10 @@
 #     -Dquarkus.native.additional-build-args=-H:+UnlockExperimentalVMOptions,-H:-DeleteLocalSymbols
 #   scripts/native-profile.sh [runs]       (default 80000 a phase; perf from Debian's linux-perf; as root)
 # A phase must outlast its window (a warning says when it did not: the idle share then counts the time after it).
-# Samples are flat (no call stacks: the images keep no frame pointers); a JFR of the JVM apps under the same
-# scenario gives the callers (docs/benchmarks.md).
+# CALLERS=1 adds call stacks (perf -g): each app's samples then also count by the innermost component on their stack —
+# the Redis client, the PostgreSQL client, the HTTP server, metrics/tracing/logging, Runstream's own classes —, so that
+# the byte buffers a client fills count as that client's. The images must keep frame pointers for it: add
+# -H:+PreserveFramePointer to the build arguments above. Without CALLERS the samples are flat.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs=${1:-80000}
@@ -53,7 +55,7 @@ measuring() {
 seen=()
 for phase in bulk single64; do
   measuring || { echo "native-profile: the bench ended before its $phase phase" >&2; cat "$out/bench.log" >&2; exit 1; }
-  perf record -a -F 999 -o "$out/$phase.data" -- sleep "$seconds" 2>/dev/null
+  perf record -a -F 999 ${CALLERS:+-g} -o "$out/$phase.data" -- sleep "$seconds" 2>/dev/null
   # runs of the phase (its warm-up runs and the measured ones) not ended yet
   left=$("${psql[@]}" -d "${seen[-1]}" -c "SELECT $runs + $warmup - count(*) FROM runs WHERE status IN ('completed', 'failed')" 2>/dev/null || echo gone)
   [ "$left" != 0 ] && [ "$left" != gone ] || echo "native-profile: the $phase phase ended within the window: its shares count the time after it (give more runs)" >&2
@@ -63,11 +65,13 @@ grep '^system=runstream path=http' "$out/bench.log"
 find . -path '*/src/main/java/*.java' -printf '%f\n' | sed 's/\.java$//' > "$out/ours"
 for phase in bulk single64; do
   echo "== $phase"
-  perf report -i "$out/$phase.data" --sort pid,dso --stdio 2>/dev/null > "$out/$phase.pids"
+  flat=(--stdio ${CALLERS:+--no-children -g none})
+  perf report -i "$out/$phase.data" --sort pid,dso "${flat[@]}" 2>/dev/null > "$out/$phase.pids"
   for app in api worker; do
-    perf report -i "$out/$phase.data" --dsos "$(basename "${runner[$app]}")" --sort sym \
-      --stdio 2>/dev/null > "$out/$phase.$app"
+    perf report -i "$out/$phase.data" --dsos "$(basename "${runner[$app]}")" --sort sym "${flat[@]}" \
+      2>/dev/null > "$out/$phase.$app"
   done
+  [ -z "${CALLERS:-}" ] || perf script -i "$out/$phase.data" -F pid,ip,sym 2>/dev/null > "$out/$phase.stacks"
   python3 - "$out" "$phase" <<'EOF'
 import collections, re, sys
 out, phase = sys.argv[1], sys.argv[2]
@@ -108,5 +112,33 @@ for app in ('api', 'worker'):
         continue
     print(f'{app}, by layer:', ', '.join(f'{k} {v * 100 / total:.0f} %' for k, v in by_layer.most_common()))
     print(f'{app}, top classes:', ', '.join(f'{k} {v * 100 / total:.1f}' for k, v in by_class.most_common(15)))
+# with call stacks: each app sample counted once, for the innermost frame that belongs to a component
+try:
+    stacks = open(f'{out}/{phase}.stacks').read().split('\n\n')
+except FileNotFoundError:
+    sys.exit(0)
+components = [(n, rx) for n, rx in layers if n in ('PostgreSQL client', 'Redis client', 'metrics, tracing, logging',
+                                                  'HTTP server (Vert.x Web, Quarkus REST, CDI)')]
+gc = dict(layers)['garbage collection']
+by_component = {app: collections.Counter() for app in ('api', 'worker')}
+for sample in stacks:
+    lines = [l.strip() for l in sample.strip().split('\n') if l.strip()]
+    if len(lines) < 2 or app_of.get(lines[0].split()[0]) is None:
+        continue
+    classes = [re.sub(r'_[^_]*_[^_]*$', '', re.sub(r'\+0x[0-9a-f]+$', '', l.split(maxsplit=1)[-1])) for l in lines[1:]]
+    owner = 'garbage collection' if re.search(gc, classes[0]) else None
+    for cls in classes:
+        if owner:
+            break
+        if cls.split('$')[0] in ours:
+            owner = "Runstream's own classes"
+        else:
+            owner = next((n for n, rx in components if re.search(rx, cls)), None)
+    by_component[app_of[lines[0].split()[0]]][owner or 'event loop, JDK, Mutiny (no component above)'] += 1
+for app, counts in by_component.items():
+    n = sum(counts.values())
+    if n:
+        print(f'{app}, by innermost component ({n} samples):',
+              ', '.join(f'{k} {v * 100 / n:.0f} %' for k, v in counts.most_common()))
 EOF
 done

@@ -89,8 +89,11 @@ class TracingEndToEndTest {
         SseRecorder follower = SseRecorder.open(apps.http, apps.api("/api/runs/" + run + "/events"), null, threads);
         assertThat(follower.closed().get(30, TimeUnit.SECONDS)).isEqualTo(200);
 
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(spans).anySatisfy(s -> assertThat(s.name()).isEqualTo("sse deliver")));
+        // each app exports on its own schedule: the api's last span can arrive before the worker's, so wait for all
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(spans)
+                .extracting(Received::name).contains("submit", "publish default", "sse deliver")
+                .filteredOn(name -> List.of("run fail", "queue wait", "handler fail").contains(name))
+                .hasSizeGreaterThanOrEqualTo(6));
         Received submit = spans.stream().filter(s -> s.name().equals("submit")).findFirst().orElseThrow();
         assertThat(submit.service()).isEqualTo("runstream-api");
         List<Received> trace = spans.stream().filter(s -> s.traceId().equals(submit.traceId())).toList();
