@@ -71,7 +71,7 @@ for phase in bulk single64; do
     perf report -i "$out/$phase.data" --dsos "$(basename "${runner[$app]}")" --sort sym "${flat[@]}" \
       2>/dev/null > "$out/$phase.$app"
   done
-  [ -z "${CALLERS:-}" ] || perf script -i "$out/$phase.data" -F pid,ip,sym 2>/dev/null > "$out/$phase.stacks"
+  [ -z "${CALLERS:-}" ] || perf script -i "$out/$phase.data" -F tid,ip,sym 2>/dev/null > "$out/$phase.stacks"
   python3 - "$out" "$phase" <<'EOF'
 import collections, re, sys
 out, phase = sys.argv[1], sys.argv[2]
@@ -121,9 +121,12 @@ components = [(n, rx) for n, rx in layers if n in ('PostgreSQL client', 'Redis c
                                                   'HTTP server (Vert.x Web, Quarkus REST, CDI)')]
 gc = dict(layers)['garbage collection']
 by_component = {app: collections.Counter() for app in ('api', 'worker')}
+by_own_class = {app: collections.Counter() for app in ('api', 'worker')}
 for sample in stacks:
     lines = [l.strip() for l in sample.strip().split('\n') if l.strip()]
-    if len(lines) < 2 or app_of.get(lines[0].split()[0]) is None:
+    # the first line is the sample's thread, as perf report's "pid" column names it
+    app = app_of.get(lines[0].split()[0]) if len(lines) > 1 else None
+    if app is None:
         continue
     classes = [re.sub(r'_[^_]*_[^_]*$', '', re.sub(r'\+0x[0-9a-f]+$', '', l.split(maxsplit=1)[-1])) for l in lines[1:]]
     owner = 'garbage collection' if re.search(gc, classes[0]) else None
@@ -132,13 +135,16 @@ for sample in stacks:
             break
         if cls.split('$')[0] in ours:
             owner = "Runstream's own classes"
+            by_own_class[app][cls.split('$')[0]] += 1
         else:
             owner = next((n for n, rx in components if re.search(rx, cls)), None)
-    by_component[app_of[lines[0].split()[0]]][owner or 'event loop, JDK, Mutiny (no component above)'] += 1
+    by_component[app][owner or 'event loop, JDK, Mutiny (no component above)'] += 1
 for app, counts in by_component.items():
     n = sum(counts.values())
     if n:
         print(f'{app}, by innermost component ({n} samples):',
               ', '.join(f'{k} {v * 100 / n:.0f} %' for k, v in counts.most_common()))
+        print(f"{app}, Runstream's classes among them:",
+              ', '.join(f'{k} {v * 100 / n:.0f} %' for k, v in by_own_class[app].most_common(8)))
 EOF
 done
