@@ -95,16 +95,23 @@ layers = [
     ('metrics, tracing, logging', r'Meter|Timer|Counter|TimeWindow|Histogram|Distribution|Span|Tracer|Logger|MDC|Tags?$|RequestMetricInfo'),
 ]
 ours = set(open(f'{out}/ours').read().split())
+def class_of(symbol):
+    """A native image's symbol is class_method_hash (perf script adds +0xoffset): the class' simple name."""
+    return re.sub(r'_[^_]*_[^_]*$', '', re.sub(r'\+0x[0-9a-f]+$', '', symbol))
+def own(cls):
+    """The Runstream class a class name belongs to (an inner or lambda class: its outer class), or None."""
+    outer = cls.split('$')[0]
+    return outer if outer in ours else None
 for app in ('api', 'worker'):
     by_layer, by_class, total = collections.Counter(), collections.Counter(), 0.0
     for line in open(f'{out}/{phase}.{app}'):
         m = re.match(r'\s*([\d.]+)%\s+\[\.\]\s+(\S+)', line)
         if not m:
             continue
-        p, cls = float(m[1]), re.sub(r'_[^_]*_[^_]*$', '', m[2])
+        p, cls = float(m[1]), class_of(m[2])
         total += p
         by_class[cls] += p
-        if cls.split('$')[0] in ours:
+        if own(cls):
             by_layer["Runstream's own classes"] += p
             continue
         by_layer[next((name for name, rx in layers if re.search(rx, cls)), 'other')] += p
@@ -120,6 +127,8 @@ except FileNotFoundError:
 components = [(n, rx) for n, rx in layers if n in ('PostgreSQL client', 'Redis client', 'metrics, tracing, logging',
                                                   'HTTP server (Vert.x Web, Quarkus REST, CDI)')]
 gc = dict(layers)['garbage collection']
+def component_of(cls):
+    return "Runstream's own classes" if own(cls) else next((n for n, rx in components if re.search(rx, cls)), None)
 by_component = {app: collections.Counter() for app in ('api', 'worker')}
 by_own_class = {app: collections.Counter() for app in ('api', 'worker')}
 for sample in stacks:
@@ -128,17 +137,14 @@ for sample in stacks:
     app = app_of.get(lines[0].split()[0]) if len(lines) > 1 else None
     if app is None:
         continue
-    classes = [re.sub(r'_[^_]*_[^_]*$', '', re.sub(r'\+0x[0-9a-f]+$', '', l.split(maxsplit=1)[-1])) for l in lines[1:]]
-    owner = 'garbage collection' if re.search(gc, classes[0]) else None
-    for cls in classes:
-        if owner:
-            break
-        if cls.split('$')[0] in ours:
-            owner = "Runstream's own classes"
-            by_own_class[app][cls.split('$')[0]] += 1
-        else:
-            owner = next((n for n, rx in components if re.search(rx, cls)), None)
+    classes = [class_of(l.split(maxsplit=1)[-1]) for l in lines[1:]]
+    if re.search(gc, classes[0]):
+        by_component[app]['garbage collection'] += 1
+        continue
+    cls, owner = next(((c, o) for c in classes if (o := component_of(c))), (None, None))
     by_component[app][owner or 'event loop, JDK, Mutiny (no component above)'] += 1
+    if own(cls or ''):
+        by_own_class[app][own(cls)] += 1
 for app, counts in by_component.items():
     n = sum(counts.values())
     if n:
